@@ -1,0 +1,3 @@
+import ReconcilerCommands
+
+await ReconcilerCommand.main()
