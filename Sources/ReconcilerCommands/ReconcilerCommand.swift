@@ -1,9 +1,21 @@
 import ArgumentParser
 
+/// `reconciler`: GitOps for one home server.
 package struct ReconcilerCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "reconciler",
-        abstract: "GitOps for a home server: NixOS + Docker Compose, path-scoped, ordered, health-gated, rolled back on failure."
+        abstract: "GitOps for a home server: NixOS + Docker Compose, path-scoped, ordered, health-gated, rolled back on failure.",
+        discussion: """
+            Exit codes: 0 ok · 1 usage or configuration error (including a target commit that fails validation, \
+            or a remote that cannot be fetched) · 2 deploy failed and was rolled back · 3 rollback failed (degraded) · \
+            4 another reconciler holds the lock · 5 drift/refused.
+            """,
+        subcommands: [
+            SyncCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, ResumeCommand.self,
+            DeployCommand.self, StopCommand.self, RestartCommand.self, LogsCommand.self, ValidateCommand.self,
+            HistoryCommand.self,
+        ]
     )
+
     package init() {}
 }

@@ -1,0 +1,102 @@
+import Foundation
+import ReconcilerCore
+
+/// Writes whole lines to stdout/stderr, unbuffered, so parallel steps never interleave within a line.
+enum Console {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+    }
+
+    static func warning(_ text: String) {
+        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+    }
+}
+
+/// Human progress output: the plan as a table, a line when each step starts and ends, a line every few seconds while
+/// a step waits, and with --verbose what the tools print.
+struct ConsoleReporter: ProgressReporter {
+    let verbose: Bool
+
+    func report(_ event: ProgressEvent) {
+        switch event {
+        case .info(let text):
+            Console.line(text)
+        case .warning(let text):
+            Console.warning(text)
+        case .plan(let plan):
+            Console.line(PlanTable.render(plan))
+        case .stepStarted(let phase, let unit, let action):
+            Console.line("\(prefix(phase))→ \(unit) \(action) …")
+        case .stepWaiting(let unit, let elapsed, let detail):
+            Console.line("    … \(unit): waiting \(ConfigDuration.format(elapsed.rounded())) for \(detail)")
+        case .stepFinished(let phase, let unit, let action, let ok, let message, let duration):
+            let mark = ok ? "✓" : "✗"
+            Console.line("\(prefix(phase))\(mark) \(unit) \(action): \(message) (\(ConfigDuration.format(duration.rounded(to: 0.1))))")
+        case .output(let unit, let line):
+            if verbose { Console.line("    [\(unit)] \(line)") }
+        }
+    }
+
+    private func prefix(_ phase: StepPhase) -> String {
+        switch phase {
+        case .validate: "  check "
+        case .apply: "  "
+        case .rollback: "  rollback "
+        }
+    }
+}
+
+extension Duration {
+    /// Rounded to whole seconds above a minute, tenths below: enough for a person.
+    func rounded(to step: Double = 1) -> Duration {
+        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
+        return .milliseconds(Int64((seconds / step).rounded() * step * 1000))
+    }
+}
+
+/// The plan before a deploy: what happens to which unit, and why.
+enum PlanTable {
+    static func render(_ plan: Plan) -> String {
+        var lines: [String] = []
+        let from = plan.from.map { "\($0.short) → " } ?? "(nothing deployed) → "
+        lines.append("Plan \(from)\(plan.to.short) \"\(plan.to.summary)\"")
+        if plan.steps.isEmpty {
+            lines.append("  no unit is affected")
+            if !plan.ignoredPaths.isEmpty {
+                lines.append("  (\(plan.ignoredPaths.count) changed path(s) outside units, e.g. \(plan.ignoredPaths[0]))")
+            }
+            return lines.joined(separator: "\n")
+        }
+        let rows: [[String]] =
+            [["STEP", "UNIT", "ACTION", "WHY"]]
+            + plan.steps.map { step in
+                [
+                    step.action == .up ? "wave \(step.wave)" : (step.action == .switch ? "system" : "prune"),
+                    step.unit, step.action.rawValue, why(step),
+                ]
+            }
+        let widths = (0..<4).map { col in rows.map { $0[col].count }.max() ?? 0 }
+        for row in rows {
+            lines.append(
+                "  " + row.enumerated().map { i, cell in i == 3 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+                    .joined(separator: "  "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func why(_ step: PlanStep) -> String {
+        switch step.reason {
+        case .firstDeploy: return "first deploy"
+        case .dependency: return "dependency not running"
+        case .requested: return "requested"
+        case .pruned: return "directory removed"
+        case .changed:
+            guard let first = step.paths.first else { return "changed" }
+            return step.paths.count == 1 ? first : "\(first) (+\(step.paths.count - 1) more)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import ReconcilerCore
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Past deployments, newest first, with their steps.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "How many deployments.")
+    var limit = 10
+
+    @Flag(help: "Print as JSON (shape in docs/commands.md).")
+    var json = false
+
+    func run() async throws {
+        try await runCommand {
+            let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
+            let records = try session.reconciler.store.deployments(limit: limit)
+            if json {
+                Console.line(JSONOutput.encode(records.map(HistoryEntry.init)))
+                return 0
+            }
+            if records.isEmpty { Console.line("No deployments yet.") }
+            for d in records {
+                let from = d.fromCommit.map { String($0.prefix(12)) } ?? "(none)"
+                let took = d.endedAt.map { " in \(ConfigDuration.format(.milliseconds(Int64($0.timeIntervalSince(d.startedAt) * 1000))))" } ?? ""
+                Console.line("#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger) \(from) → \(d.toCommit.prefix(12)): \(d.result.rawValue)\(took)")
+                if let m = d.message { Console.line("    \(m.replacingOccurrences(of: "\n", with: "\n    "))") }
+                for s in d.steps {
+                    Console.line("    \(s.phase.rawValue) \(s.unit) \(s.action): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")")
+                }
+            }
+            return 0
+        }
+    }
+}
+
+/// One deployment in `history --json`.
+struct HistoryEntry: Encodable {
+    struct Step: Encodable {
+        let phase: String
+        let unit: String
+        let action: String
+        let result: String
+        let exitCode: Int32?
+        let message: String?
+        let startedAt: Date
+        let endedAt: Date?
+        let logTail: String
+    }
+
+    let id: Int64
+    let trigger: String
+    let from: String?
+    let to: String
+    let result: String
+    let message: String?
+    let startedAt: Date
+    let endedAt: Date?
+    let steps: [Step]
+
+    init(_ d: DeploymentRecord) {
+        id = d.id
+        trigger = d.trigger
+        from = d.fromCommit
+        to = d.toCommit
+        result = d.result.rawValue
+        message = d.message
+        startedAt = d.startedAt
+        endedAt = d.endedAt
+        steps = d.steps.map {
+            Step(
+                phase: $0.phase.rawValue, unit: $0.unit, action: $0.action, result: $0.result.rawValue,
+                exitCode: $0.exitCode, message: $0.message, startedAt: $0.startedAt, endedAt: $0.endedAt,
+                logTail: $0.logTail)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Git
+import Logging
+import ReconcilerCore
+
+/// Opens what a command needs: the repository, the state, and (for commands that change things) the lock.
+struct Session {
+    let reconciler: Reconciler
+    let lock: FileLock?
+
+    static func open(_ options: GlobalOptions, command: String, locking: Bool, reporter: (any ProgressReporter)? = nil)
+        throws -> Session
+    {
+        let logger = Logger(label: "reconciler")
+        let repository: Repository
+        do {
+            repository = try Repository(at: options.repoPath)
+        } catch {
+            throw ReconcilerError(
+                .configuration,
+                "cannot open the deploy repository at \(options.repoPath): \(error)\nPass --repo DIR or set RECONCILER_REPO to a clone of your homelab repository."
+            )
+        }
+        var stateDir = options.stateDir ?? ProcessInfo.processInfo.environment["RECONCILER_STATE_DIR"]
+        if stateDir == nil {
+            let path = options.config ?? "\(repository.workdir)/\(Reconciler.configFileName)"
+            let config = FileManager.default.fileExists(atPath: path) ? try Reconciler.loadConfigFile(path) : Config()
+            stateDir = config.stateDir
+        }
+        let directory = URL(fileURLWithPath: stateDir!).standardizedFileURL.path
+        let store: StateStore
+        do {
+            store = try StateStore(directory: directory)
+        } catch {
+            throw ReconcilerError(
+                .configuration,
+                "cannot open the state in \(directory): \(error)\nPass --state-dir DIR (a writable directory) or set RECONCILER_STATE_DIR."
+            )
+        }
+        var lock: FileLock?
+        if locking {
+            do {
+                lock = try FileLock.acquire(path: "\(directory)/reconciler.lock", command: "reconciler \(command)")
+            } catch {
+                throw ReconcilerError(.locked, "\(error)")
+            }
+        }
+        let reconciler = Reconciler(
+            repository: repository, store: store, runner: ProcessRunner(logger: logger), logger: logger,
+            reporter: reporter ?? ConsoleReporter(verbose: options.verbose), configOverride: options.config)
+        return Session(reconciler: reconciler, lock: lock)
+    }
+}
+
+/// Ends a command with the contract's exit code, printing the error for a person.
+func fail(_ error: any Error) -> ExitCode {
+    if let error = error as? ReconcilerError {
+        Console.error(error.message)
+        return ExitCode(error.exitCode.rawValue)
+    }
+    if let error = error as? ConfigError {
+        Console.error("\(error)")
+        return ExitCode(1)
+    }
+    if let error = error as? UnitError {
+        Console.error("\(error)")
+        return ExitCode(1)
+    }
+    Console.error("\(error)")
+    return ExitCode(1)
+}
+
+/// Runs a command body, turning errors into the contract's exit codes.
+func runCommand(_ body: () async throws -> Int32) async throws {
+    let code: Int32
+    do {
+        code = try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        throw fail(error)
+    }
+    if code != 0 { throw ExitCode(code) }
+}
+
+/// Prints an outcome the way every deploying command does and returns its exit code.
+func finish(_ outcome: DeployOutcome) -> Int32 {
+    switch outcome {
+    case .succeeded:
+        Console.line("Done.")
+    case .nothingToDo(let why):
+        Console.line(why)
+    case .invalid(let why):
+        Console.error(why)
+    case .rolledBack(let why):
+        Console.error("Deploy failed and was rolled back: \(why)")
+    case .failed(let why):
+        Console.error("Deploy failed: \(why)")
+    case .degraded(let why):
+        Console.error("DEGRADED: \(why)\nNo automatic deploys until an operator acts: fix the cause, then `reconciler resume`.")
+    }
+    return outcome.exitCode.rawValue
+}

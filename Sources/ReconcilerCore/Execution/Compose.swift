@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+
+/// One container of a Compose project, as `compose ps --format json` reports it.
+package struct ComposeContainer: Sendable, Equatable, Decodable {
+    package let name: String
+    package let service: String
+    package let state: String
+    package let health: String
+    package let exitCode: Int
+
+    enum CodingKeys: String, CodingKey {
+        case name = "Name", service = "Service", state = "State", health = "Health", exitCode = "ExitCode"
+    }
+
+    package init(name: String, service: String, state: String, health: String, exitCode: Int) {
+        self.name = name
+        self.service = service
+        self.state = state
+        self.health = health
+        self.exitCode = exitCode
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "?"
+        service = try c.decodeIfPresent(String.self, forKey: .service) ?? "?"
+        state = try c.decodeIfPresent(String.self, forKey: .state) ?? "unknown"
+        health = try c.decodeIfPresent(String.self, forKey: .health) ?? ""
+        exitCode = try c.decodeIfPresent(Int.self, forKey: .exitCode) ?? 0
+    }
+
+    /// Running, and healthy where it has a healthcheck.
+    package var isUp: Bool { state == "running" && (health.isEmpty || health == "healthy") }
+    /// A one-shot that finished well.
+    package var isCompleted: Bool { state == "exited" && exitCode == 0 }
+}
+
+/// Runs Docker Compose for one unit: always with an explicit project name and Compose file, cwd = the unit's directory.
+package struct Compose: Sendable {
+    /// The compose command prefix (`services.compose`), e.g. `["docker", "compose"]`.
+    package let command: [String]
+    package let runner: ProcessRunner
+
+    package init(command: [String], runner: ProcessRunner) {
+        self.command = command
+        self.runner = runner
+    }
+
+    package static let upTimeout: Duration = .seconds(30 * 60)
+    package static let shortTimeout: Duration = .seconds(120)
+
+    private func argv(_ unit: ServiceUnit, _ arguments: [String]) -> [String] {
+        command + ["--project-name", unit.projectName, "--file", unit.composeFile] + arguments
+    }
+
+    /// `config --quiet`: does the Compose file (with its `.env`) parse and interpolate?
+    package func validate(_ unit: ServiceUnit, in directory: String) async throws(ProcessError) -> ProcessResult {
+        try await runner.run(argv(unit, ["config", "--quiet"]), in: directory, timeout: Self.shortTimeout)
+    }
+
+    package func up(
+        _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
+    ) async throws(ProcessError) -> ProcessResult {
+        try await runner.run(
+            argv(unit, ["up", "--detach", "--remove-orphans"]), in: directory, timeout: Self.upTimeout, onLine: onLine)
+    }
+
+    package func down(
+        _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
+    ) async throws(ProcessError) -> ProcessResult {
+        try await runner.run(
+            argv(unit, ["down", "--remove-orphans"]), in: directory, timeout: Self.upTimeout, onLine: onLine)
+    }
+
+    /// Every container of the unit's project, stopped ones included.
+    package func containers(_ unit: ServiceUnit, in directory: String?) async throws -> [ComposeContainer] {
+        // Without the file: `ps` by project name works even when the unit's directory is gone.
+        let argv = command + ["--project-name", unit.projectName, "ps", "--all", "--format", "json"]
+        let result = try await runner.run(argv, in: directory, timeout: Self.shortTimeout)
+        guard result.succeeded else {
+            throw ComposeError(unit: unit.id, message: "`\(argv.joined(separator: " "))` failed: \(result.outputTail.lastLines(5))")
+        }
+        return try Self.parseContainers(result.stdout)
+    }
+
+    /// Compose prints either one JSON array or one object per line, depending on its version.
+    package static func parseContainers(_ text: String) throws -> [ComposeContainer] {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return [] }
+        let decoder = JSONDecoder()
+        if trimmed.hasPrefix("[") {
+            return try decoder.decode([ComposeContainer].self, from: Data(trimmed.utf8))
+        }
+        return try trimmed.split(whereSeparator: \.isNewline).map {
+            try decoder.decode(ComposeContainer.self, from: Data($0.utf8))
+        }
+    }
+}
+
+package struct ComposeError: Error, Sendable, CustomStringConvertible {
+    package let unit: String
+    package let message: String
+    package var description: String { "\(unit): \(message)" }
+}
+
+extension String {
+    /// The last `n` non-empty lines, joined: enough of a tool's output to say why it failed.
+    package func lastLines(_ n: Int) -> String {
+        split(whereSeparator: \.isNewline).suffix(n).joined(separator: "\n")
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Git
+
+/// Writes a commit's files under some directories into a scratch directory, so the target commit can be validated
+/// (and a pruned unit taken down with its old files) without touching the work tree.
+package struct TreeMaterializer {
+    package let repository: Repository
+
+    package init(repository: Repository) {
+        self.repository = repository
+    }
+
+    /// Writes every file of `commit` under each of `directories` (repo-relative) into `destination`, keeping paths.
+    /// Untracked files directly in the work tree's copy of each directory (`.env`, `*.env`) are copied beside them,
+    /// because Compose reads them; nothing else untracked is copied.
+    package func materialize(
+        commit: ObjectID, directories: [String], into destination: String, entries: [TreeEntry]
+    ) throws {
+        let fm = FileManager.default
+        for dir in Set(directories) {
+            let prefix = dir.isEmpty ? "" : dir + "/"
+            for entry in entries where entry.path.hasPrefix(prefix) && entry.kind != .submodule {
+                let target = "\(destination)/\(entry.path)"
+                try fm.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                if entry.kind == .symlink {
+                    if let link = try repository.symlinkTarget(of: entry.path, at: commit) {
+                        try? fm.removeItem(atPath: target)
+                        try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
+                    }
+                    continue
+                }
+                let data = try repository.contents(of: entry.path, at: commit) ?? Data()
+                fm.createFile(
+                    atPath: target, contents: data,
+                    attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644])
+            }
+            try fm.createDirectory(atPath: "\(destination)/\(dir)", withIntermediateDirectories: true)
+            copyEnvFiles(from: "\(repository.workdir)/\(dir)", to: "\(destination)/\(dir)")
+        }
+    }
+
+    /// Copies `.env` and `*.env` files (the operator's secrets) from `source` to `destination`, mode 0600.
+    package func copyEnvFiles(from source: String, to destination: String) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: source) else { return }
+        for name in names where name == ".env" || (name.hasSuffix(".env") && name != ".env.example") {
+            let from = "\(source)/\(name)"
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: from, isDirectory: &isDir), !isDir.boolValue,
+                let data = fm.contents(atPath: from)
+            else { continue }
+            fm.createFile(atPath: "\(destination)/\(name)", contents: data, attributes: [.posixPermissions: 0o600])
+        }
+    }
+}
