@@ -1,69 +1,132 @@
 import CLibGit2
 import Foundation
+import Synchronization
 
 /// A repository with a work tree, opened through libgit2. One handle can be kept for a process's life.
 ///
-/// API contract (implementation in progress; every method throws `GitError`):
+/// Every method throws `GitError` and takes the handle's lock for its whole duration, so one `Repository`
+/// can be shared between tasks; a long `fetch` holds it until it finishes or times out.
+///
+/// The operations live in topic files: `Repository+Fetch.swift`, `Repository+History.swift`,
+/// `Repository+Diff.swift`, `Repository+Tree.swift`, `Repository+Checkout.swift`, `Repository+Status.swift`.
 package final class Repository: Sendable {
     /// The work tree's root, absolute, without a trailing slash.
     package let workdir: String
 
+    private let handle: Mutex<OpaquePointer?>
+
     /// Opens the repository whose work tree is at `path` (not a bare repository).
+    ///
+    /// `path` must be the work tree's root: a directory inside a work tree is not searched upwards, so a wrong
+    /// `--repo` is reported instead of silently using an enclosing repository.
+    /// - Parameter path: The work tree, absolute or relative to the current directory.
+    /// - Throws: `.notFound` when `path` does not exist, `.notARepository` when it is not the root of a non-bare
+    ///   repository, or libgit2's error (for example a repository owned by another user).
     package init(at path: String) throws {
-        fatalError("not implemented")
+        ensureLibgit2()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw GitError(
+                code: .notFound, call: "Repository.init",
+                message: "no such directory; pass the work tree of a clone of the homelab repository",
+                context: path)
+        }
+        guard isDirectory.boolValue else {
+            throw GitError(
+                code: .notARepository, call: "Repository.init",
+                message: "not a directory; pass the work tree of a git clone", context: path)
+        }
+        var repo: OpaquePointer?
+        let rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
+        switch rc {
+        case 0:
+            break
+        case GIT_ENOTFOUND.rawValue:
+            throw GitError.libgit2(
+                "git_repository_open_ext", rc, code: .notARepository, context: path)
+        case GIT_EOWNER.rawValue:
+            let error = GitError.libgit2("git_repository_open_ext", rc, code: .notARepository, context: path)
+            throw GitError(
+                code: .notARepository, call: error.call, errorClass: error.errorClass,
+                message: "\(error.message); if this user should deploy it, run "
+                    + "`git config --global --add safe.directory \(path)` as this user",
+                context: path)
+        default:
+            throw GitError.libgit2("git_repository_open_ext", rc, context: path)
+        }
+        guard let repo else {
+            throw GitError(code: .other, call: "git_repository_open_ext", message: "returned no repository", context: path)
+        }
+        guard git_repository_is_bare(repo) == 0, let wd = git_repository_workdir(repo) else {
+            git_repository_free(repo)
+            throw GitError(
+                code: .notARepository, call: "git_repository_workdir",
+                message: "is a bare repository; the reconciler needs a clone with a work tree", context: path)
+        }
+        var workdir = String(cString: wd)
+        while workdir.count > 1 && workdir.hasSuffix("/") { workdir.removeLast() }
+        self.workdir = workdir
+        self.handle = Mutex(repo)
     }
 
-    /// Fetches `branch` from `remote` (a remote name configured in the repository, or a URL/path) into
-    /// `refs/remotes/<remoteName>/<branch>` and returns the fetched branch head.
-    /// Honors `timeout`: a fetch never hangs past it.
-    package func fetch(remote: String, branch: String, credentials: Credentials, timeout: Duration) throws -> ObjectID {
-        fatalError("not implemented")
+    deinit {
+        handle.withLock { repo in
+            if let repo { git_repository_free(repo) }
+            repo = nil
+        }
     }
 
-    /// Resolves a revision (`HEAD`, `HEAD~1`, `origin/main`, a short sha, a tag) to a commit.
-    package func commit(for revision: String) throws -> Commit {
-        fatalError("not implemented")
+    /// Runs `body` with the libgit2 handle while holding the lock.
+    func withRepository<T: Sendable>(_ body: (OpaquePointer) throws -> T) throws -> T {
+        try handle.withLock { repo throws -> T in
+            guard let repo else {
+                throw GitError(code: .other, call: "Repository", message: "the repository is closed", context: workdir)
+            }
+            return try body(repo)
+        }
     }
+}
 
-    /// The commit HEAD points at, or nil for an unborn HEAD.
-    package func head() throws -> Commit? {
-        fatalError("not implemented")
+// MARK: - Scoped libgit2 objects
+
+/// Looks up the commit `id` and hands it to `body`; freed afterwards.
+func withCommit<T>(_ repo: OpaquePointer, _ id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+    var oid = try id.gitOID()
+    var commit: OpaquePointer?
+    let rc = git_commit_lookup(&commit, repo, &oid)
+    if rc < 0 {
+        throw GitError.libgit2(
+            "git_commit_lookup", rc, code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil, context: id.hex)
     }
+    defer { git_commit_free(commit) }
+    return try body(commit!)
+}
 
-    /// Changes from `old` to `new` (nil `old` = the empty tree), rename detection on. Sorted by path.
-    package func diff(from old: ObjectID?, to new: ObjectID) throws -> [Change] {
-        fatalError("not implemented")
+/// The tree of commit `id`, handed to `body`; freed afterwards.
+func withTree<T>(_ repo: OpaquePointer, commit id: ObjectID, _ body: (OpaquePointer) throws -> T) throws -> T {
+    try withCommit(repo, id) { commit in
+        var tree: OpaquePointer?
+        try check(git_commit_tree(&tree, commit), "git_commit_tree", context: id.hex)
+        defer { git_tree_free(tree) }
+        return try body(tree!)
     }
+}
 
-    /// Bytes of the file at `path` in `commit`'s tree, or nil when there is no such file.
-    package func contents(of path: String, at commit: ObjectID) throws -> Data? {
-        fatalError("not implemented")
-    }
-
-    /// Every blob, symlink and submodule entry of `commit`'s tree, recursively, sorted by path.
-    package func treeEntries(at commit: ObjectID) throws -> [TreeEntry] {
-        fatalError("not implemented")
-    }
-
-    /// Checks `commit` out into the work tree, forced, and detaches HEAD at it.
-    /// Untracked and ignored files are never removed.
-    package func checkout(_ commit: ObjectID) throws {
-        fatalError("not implemented")
-    }
-
-    /// Tracked files whose work-tree content differs from HEAD (modified, deleted, type-changed), sorted.
-    /// Untracked and ignored files are not drift.
-    package func modifiedTrackedFiles() throws -> [String] {
-        fatalError("not implemented")
-    }
-
-    /// True when `ancestor` is `descendant` or one of its ancestors.
-    package func isAncestor(_ ancestor: ObjectID, of descendant: ObjectID) throws -> Bool {
-        fatalError("not implemented")
-    }
-
-    /// The URL of a configured remote, or nil when `name` is not a configured remote.
-    package func remoteURL(_ name: String) throws -> String? {
-        fatalError("not implemented")
+extension Commit {
+    /// Copies a libgit2 commit into a value.
+    init(_ commit: OpaquePointer) {
+        let author = git_commit_author(commit)
+        var parents: [ObjectID] = []
+        for i in 0..<git_commit_parentcount(commit) {
+            if let p = git_commit_parent_id(commit, i) { parents.append(ObjectID(p)) }
+        }
+        self.init(
+            id: ObjectID(git_commit_id(commit)),
+            summary: string(git_commit_summary(commit)) ?? "",
+            authorName: string(author?.pointee.name) ?? "",
+            authorEmail: string(author?.pointee.email) ?? "",
+            time: Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit))),
+            parents: parents
+        )
     }
 }

@@ -1,0 +1,33 @@
+import CLibGit2
+
+extension Repository {
+    /// Checks `commit` out into the work tree, forced, and detaches HEAD at it.
+    ///
+    /// Tracked files are made to match `commit` (local edits to them are overwritten; files tracked at HEAD but
+    /// gone in `commit` are removed). Untracked and ignored files (`.env`) are never removed.
+    package func checkout(_ commit: ObjectID) throws {
+        try withRepository { repo in
+            var oid = try commit.gitOID()
+            var object: OpaquePointer?
+            let rc = git_object_lookup(&object, repo, &oid, GIT_OBJECT_COMMIT)
+            if rc < 0 {
+                throw GitError.libgit2(
+                    "git_object_lookup", rc, code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil,
+                    context: commit.hex)
+            }
+            defer { git_object_free(object) }
+
+            var options = git_checkout_options()
+            try check(
+                git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
+                "git_checkout_options_init")
+            // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there.
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+            try check(
+                git_checkout_tree(repo, object, &options), "git_checkout_tree", context: "\(workdir) at \(commit.short)")
+            try check(
+                git_repository_set_head_detached(repo, &oid), "git_repository_set_head_detached",
+                context: "\(workdir) at \(commit.short)")
+        }
+    }
+}
