@@ -1,0 +1,133 @@
+/// What to reconcile and how: reconciler.json, every key defaulted, so a repository without the file works.
+package struct Config: Sendable, Equatable {
+    /// The file's name at the repository root.
+    package static let fileName = "reconciler.json"
+
+    /// Where this config was read from, for error messages.
+    package var source = Config.fileName
+    /// The remote to fetch from: a configured remote name, a URL or a path.
+    package var remote = "origin"
+    /// The branch whose head is deployed.
+    package var branch = "main"
+    /// How often the daemon polls the remote.
+    package var pollInterval: Duration = .seconds(60)
+    /// How long one fetch may take before it is abandoned (an extension to the contract).
+    package var fetchTimeout: Duration = .seconds(120)
+    /// Where the state database and lock live.
+    package var stateDir = "/var/lib/reconciler"
+    package var system = SystemConfig()
+    package var services = ServicesConfig()
+    /// Per-unit settings, by unit id. Units are discovered; this only adds settings to them.
+    package var units: [String: UnitSettings] = [:]
+    /// Named sets of unit ids for `deploy --group`.
+    package var groups: [String: [String]] = [:]
+    /// The daemon's HTTP listener; nil means no HTTP.
+    package var webhook: WebhookConfig? = nil
+    /// Where deploy results are announced.
+    package var notify: [NotifyTarget] = []
+    /// How fetches authenticate (an extension to the contract).
+    package var auth = AuthConfig()
+
+    package init() {}
+
+    /// The health timeout of a unit: its own override, else `services.healthTimeout`.
+    /// - Parameters:
+    ///   - unit: A unit id.
+    package func healthTimeout(for unit: String) -> Duration {
+        units[unit]?.healthTimeout ?? services.healthTimeout
+    }
+
+    /// The settings of a unit, defaults when reconciler.json has none for it.
+    /// - Parameters:
+    ///   - unit: A unit id.
+    package func settings(for unit: String) -> UnitSettings {
+        units[unit] ?? UnitSettings()
+    }
+}
+
+/// The NixOS side: `system` in reconciler.json.
+package struct SystemConfig: Sendable, Equatable {
+    /// The directory whose changes mean a system switch, relative to the repository root.
+    package var root = "nixos"
+    /// The command that applies the system, run from the repository root.
+    package var `switch` = ["nixos-rebuild", "switch", "--flake", "./nixos"]
+    /// An optional command that must pass before anything is applied (`nixos-rebuild dry-build …`).
+    package var check: [String]? = nil
+
+    package init() {}
+}
+
+/// The Docker Compose side: `services` in reconciler.json.
+package struct ServicesConfig: Sendable, Equatable {
+    /// The directory holding the units, relative to the repository root.
+    package var root = "services"
+    /// The Compose command, before `--project-name …`.
+    package var compose = ["docker", "compose"]
+    /// How long a unit may take to become running and healthy.
+    package var healthTimeout: Duration = .seconds(120)
+    /// How many units of one wave are applied at once.
+    package var parallelism = 4
+
+    package init() {}
+}
+
+/// Settings for one unit: `units.<id>` in reconciler.json.
+package struct UnitSettings: Sendable, Equatable {
+    /// Unit ids that must be up before this one.
+    package var dependsOn: [String] = []
+    /// Overrides `services.healthTimeout` for this unit.
+    package var healthTimeout: Duration? = nil
+
+    package init(dependsOn: [String] = [], healthTimeout: Duration? = nil) {
+        self.dependsOn = dependsOn
+        self.healthTimeout = healthTimeout
+    }
+}
+
+/// The daemon's HTTP listener: `webhook` in reconciler.json.
+package struct WebhookConfig: Sendable, Equatable {
+    /// `host:port` to listen on.
+    package var listen = "127.0.0.1:9876"
+    /// File holding the shared secret webhooks are verified against.
+    package var secretFile: String? = nil
+
+    package init(listen: String = "127.0.0.1:9876", secretFile: String? = nil) {
+        self.listen = listen
+        self.secretFile = secretFile
+    }
+}
+
+/// One place deploy results are posted: an entry of `notify` in reconciler.json.
+package struct NotifyTarget: Sendable, Equatable {
+    package enum Format: String, Sendable, Equatable, CaseIterable {
+        case generic, discord, ntfy
+    }
+
+    package var url: String
+    package var format: Format
+
+    package init(url: String, format: Format = .generic) {
+        self.url = url
+        self.format = format
+    }
+}
+
+/// Credentials for fetching: `auth` in reconciler.json (an extension to the contract). Paths to files, never
+/// secrets themselves.
+package struct AuthConfig: Sendable, Equatable {
+    /// Private key for ssh remotes.
+    package var sshKey: String? = nil
+    /// `known_hosts` file for ssh remotes.
+    package var knownHosts: String? = nil
+    /// File holding an https token.
+    package var tokenFile: String? = nil
+    /// User name sent with the token.
+    package var tokenUser: String? = nil
+
+    package init(sshKey: String? = nil, knownHosts: String? = nil, tokenFile: String? = nil, tokenUser: String? = nil) {
+        self.sshKey = sshKey
+        self.knownHosts = knownHosts
+        self.tokenFile = tokenFile
+        self.tokenUser = tokenUser
+    }
+}
