@@ -15,12 +15,13 @@ package enum BoundedText {
     }
 
     /// The end of `bytes` (UTF-8) in at most `limit` bytes, prefixed with "…" when something was cut.
-    package static func tail(bytes: [UInt8], limit: Int) -> String {
-        guard bytes.count > limit else { return String(decoding: bytes, as: UTF8.self) }
-        let marker = Array(ellipsis.utf8)
-        let budget = limit - marker.count
+    /// - Parameters:
+    ///   - alreadyCut: The bytes are themselves the end of something longer: mark them cut even if they fit.
+    package static func tail(bytes: [UInt8], limit: Int, alreadyCut: Bool = false) -> String {
+        guard bytes.count > limit || alreadyCut else { return String(decoding: bytes, as: UTF8.self) }
+        let budget = limit - ellipsis.utf8.count
         guard budget > 0 else { return "" }
-        var start = bytes.count - budget
+        var start = max(bytes.count - budget, 0)
         while start < bytes.count, isContinuation(bytes[start]) { start += 1 }
         return ellipsis + String(decoding: bytes[start...], as: UTF8.self)
     }
