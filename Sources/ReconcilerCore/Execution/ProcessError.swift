@@ -1,0 +1,90 @@
+import Foundation
+
+/// A command that could not be run to completion: not found, not started, timed out, cancelled.
+///
+/// A command that ran and exited non-zero is not an error: ``ProcessRunner`` returns its
+/// ``ProcessResult`` and the caller decides.
+package struct ProcessError: Error, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
+        package let rawValue: String
+        package init(_ rawValue: String) { self.rawValue = rawValue }
+        package var description: String { rawValue }
+
+        /// `argv[0]` is not an executable file on PATH (or at the path given).
+        package static let notFound = Code("not-found")
+        /// The working directory does not exist or is not a directory.
+        package static let badDirectory = Code("bad-directory")
+        /// The process could not be started (permissions, bad environment, resource limits).
+        package static let launchFailed = Code("launch-failed")
+        /// The command ran longer than its timeout; it and its children were killed.
+        package static let timedOut = Code("timed-out")
+        /// The calling task was cancelled; the command and its children were killed.
+        package static let cancelled = Code("cancelled")
+        /// Reading the command's output or waiting for it failed.
+        package static let ioFailed = Code("io-failed")
+    }
+
+    package let code: Code
+    package let argv: [String]
+    /// The working directory, nil for the caller's.
+    package let directory: String?
+    /// What went wrong, in words (`timed out after 2m`, `not found on PATH (/usr/bin:/bin)`).
+    package let message: String
+    /// The end of what the command printed (stdout and stderr interleaved); empty if it never ran.
+    package let outputTail: String
+
+    package init(code: Code, argv: [String], directory: String?, message: String, outputTail: String = "") {
+        self.code = code
+        self.argv = argv
+        self.directory = directory
+        self.message = message
+        self.outputTail = outputTail
+    }
+
+    /// `` `docker compose up -d` timed out after 2m in /opt/homelab/services/plex; last output: … ``
+    package var description: String {
+        var s = "`\(ProcessError.commandLine(argv))` \(message)"
+        if let directory { s += " in \(directory)" }
+        let last = BoundedText.lastLines(outputTail, 10).trimmingTrailingWhitespace
+        if !last.isEmpty { s += "; last output:\n\(last)" }
+        return s
+    }
+
+    /// The command as a person would type it, quoting only what a shell would need quoted.
+    package static func commandLine(_ argv: [String]) -> String {
+        argv.map(quote).joined(separator: " ")
+    }
+
+    private static func quote(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "-_./:=@%+,".unicodeScalars.contains(scalar)
+        }
+        if plain, !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+}
+
+extension Duration {
+    /// `500ms`, `45s`, `2m`, `2m30s`, `1h5m`: the way reconciler.json writes durations.
+    package var shortDescription: String {
+        let (seconds, attoseconds) = components
+        if seconds == 0 { return "\(attoseconds / 1_000_000_000_000_000)ms" }
+        let total = seconds + (attoseconds >= 500_000_000_000_000_000 ? 1 : 0)
+        let h = total / 3600
+        let m = (total % 3600) / 60
+        let s = total % 60
+        var text = ""
+        if h > 0 { text += "\(h)h" }
+        if m > 0 { text += "\(m)m" }
+        if s > 0 || text.isEmpty { text += "\(s)s" }
+        return text
+    }
+}
+
+extension String {
+    fileprivate var trimmingTrailingWhitespace: String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}
