@@ -48,7 +48,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "reconciler",
-            dependencies: ["ReconcilerCommands"],
+            dependencies: [
+                "ReconcilerCommands",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -205,8 +205,8 @@ extension Reconciler {
         let source = try loadSource(base)
         let failedConfig = (try? config(at: failed.id)) ?? Config()
         let baseConfig = source.config ?? failedConfig
-        let baseUnits = source.units ?? UnitSet(units: [:], hasSystem: false)
-        let failedUnits = (try? units(at: failed.id, config: failedConfig).0) ?? UnitSet(units: [:], hasSystem: false)
+        let baseUnits = source.units ?? UnitSet()
+        let failedUnits = (try? units(at: failed.id, config: failedConfig).0) ?? UnitSet()
 
         var steps: [PlanStep] = []
         if attempted.contains(where: { $0.action == .switch }) {

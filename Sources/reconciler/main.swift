@@ -1,3 +1,0 @@
-import ReconcilerCommands
-
-await ReconcilerCommand.main()
