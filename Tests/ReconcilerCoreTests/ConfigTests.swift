@@ -20,7 +20,8 @@ import Testing
         #expect(config.units["sonarr/shows"]?.dependsOn == ["prowlarr", "tdarr", "profilarr"])
         #expect(config.units.count == 2)
         #expect(config.groups["media"]?.count == 6)
-        #expect(config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: "/var/lib/reconciler/webhook.secret"))
+        #expect(
+            config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: "/var/lib/reconciler/webhook.secret"))
         #expect(config.notify == [NotifyTarget(url: "https://discord.com/api/webhooks/123/abc", format: .discord)])
         #expect(config.source == "reconciler.json")
     }
@@ -67,9 +68,11 @@ import Testing
              "notify": [{"url": "https://ntfy.sh/homelab", "format": "ntfy"}, {"url": "http://10.0.0.2/hook"}]}
             """#)
         #expect(config.fetchTimeout == .seconds(30))
-        #expect(config.auth == AuthConfig(
-            sshKey: "/root/.ssh/id_ed25519", knownHosts: "/root/.ssh/known_hosts",
-            tokenFile: "/run/secrets/token", tokenUser: "oauth2"))
+        #expect(
+            config.auth
+                == AuthConfig(
+                    sshKey: "/root/.ssh/id_ed25519", knownHosts: "/root/.ssh/known_hosts",
+                    tokenFile: "/run/secrets/token", tokenUser: "oauth2"))
         #expect(config.healthTimeout(for: "plex") == .seconds(300))
         #expect(config.healthTimeout(for: "gluetun") == .seconds(120))
         #expect(config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: nil))
@@ -124,19 +127,33 @@ import Testing
 
     @Test func wrongTypesNameTheKeyAndTheExpectedType() {
         let cases: [(json: String, keyPath: String?, message: String)] = [
-            (#"{"services": {"parallelism": "4"}}"#, "services.parallelism", #"expected an integer, found a string ("4")"#),
-            (#"{"services": {"parallelism": 2.5}}"#, "services.parallelism", "expected an integer, found the number 2.5"),
+            (
+                #"{"services": {"parallelism": "4"}}"#, "services.parallelism",
+                #"expected an integer, found a string ("4")"#
+            ),
+            (
+                #"{"services": {"parallelism": 2.5}}"#, "services.parallelism",
+                "expected an integer, found the number 2.5"
+            ),
             (#"{"remote": 5}"#, "remote", "expected a string, found the number 5"),
             (#"{"branch": null}"#, "branch", "expected a string, found null"),
             (
                 #"{"system": {"switch": "nixos-rebuild switch"}}"#, "system.switch",
                 #"expected an array of strings (an argument vector, never a shell string), found a string ("nixos-rebuild switch")"#
             ),
-            (#"{"services": {"compose": ["docker", 1]}}"#, "services.compose[1]", "expected a string, found the number 1"),
-            (#"{"units": {"prowlarr": {"dependsOn": "gluetun"}}}"#, "units.prowlarr.dependsOn",
-             #"expected an array of unit ids, found a string ("gluetun")"#),
+            (
+                #"{"services": {"compose": ["docker", 1]}}"#, "services.compose[1]",
+                "expected a string, found the number 1"
+            ),
+            (
+                #"{"units": {"prowlarr": {"dependsOn": "gluetun"}}}"#, "units.prowlarr.dependsOn",
+                #"expected an array of unit ids, found a string ("gluetun")"#
+            ),
             (#"{"units": []}"#, "units", "expected an object, found an array"),
-            (#"{"groups": {"media": "plex"}}"#, "groups.media", #"expected an array of unit ids, found a string ("plex")"#),
+            (
+                #"{"groups": {"media": "plex"}}"#, "groups.media",
+                #"expected an array of unit ids, found a string ("plex")"#
+            ),
             (#"{"notify": {"url": "https://x"}}"#, "notify", "expected an array of objects, found an object"),
             (#"{"webhook": true}"#, "webhook", "expected an object, found true"),
             (#"[1, 2]"#, nil, "expected a JSON object ({ … }) at the top level, found an array"),
@@ -180,15 +197,22 @@ import Testing
             (#"{"services": {"root": "nixos"}}"#, "services.root", #"overlaps system.root "nixos""#),
             (#"{"services": {"root": "nixos/stacks"}}"#, "services.root", "overlaps system.root"),
             (#"{"pollInterval": "0s"}"#, "pollInterval", "must be longer than zero"),
-            (#"{"services": {"healthTimeout": "2 minutes"}}"#, "services.healthTimeout",
-             #"invalid duration "2 minutes"; use a number and a unit (h, m, s, ms), largest unit first: 500ms, 90s, 5m, 1h, 1h30m"#),
-            (#"{"units": {"plex": {"healthTimeout": "5min"}}}"#, "units.plex.healthTimeout", #"invalid duration "5min""#),
+            (
+                #"{"services": {"healthTimeout": "2 minutes"}}"#, "services.healthTimeout",
+                #"invalid duration "2 minutes"; use a number and a unit (h, m, s, ms), largest unit first: 500ms, 90s, 5m, 1h, 1h30m"#
+            ),
+            (
+                #"{"units": {"plex": {"healthTimeout": "5min"}}}"#, "units.plex.healthTimeout",
+                #"invalid duration "5min""#
+            ),
             (#"{"remote": ""}"#, "remote", "cannot be empty"),
             (#"{"branch": "my branch"}"#, "branch", "cannot contain whitespace"),
             (#"{"notify": [{"format": "discord"}]}"#, "notify[0].url", "missing"),
             (#"{"notify": [{"url": "discord.com/api"}]}"#, "notify[0].url", "expected an http:// or https:// URL"),
-            (#"{"notify": [{"url": "https://x.example", "format": "slack"}]}"#, "notify[0].format",
-             #"unknown format "slack"; accepted: generic, discord, ntfy"#),
+            (
+                #"{"notify": [{"url": "https://x.example", "format": "slack"}]}"#, "notify[0].format",
+                #"unknown format "slack"; accepted: generic, discord, ntfy"#
+            ),
             (#"{"webhook": {"listen": "9876"}}"#, "webhook.listen", "expected host:port"),
             (#"{"webhook": {"listen": "0.0.0.0:99999"}}"#, "webhook.listen", "expected host:port"),
             (#"{"units": {"a/b/c": {}}}"#, "units.a/b/c", "one or two path segments"),
@@ -231,9 +255,10 @@ import Testing
     }
 
     @Test func rejectsEverythingElse() {
-        for text in ["", "5", "s", "5 m", " 5m", "5m ", "1m1h", "1s1s", "1.s", ".5s", "-5s", "+5s", "1d", "5mm", "5M",
-            "1e3s", "1,5s", "10000000000s", "1h30", "٣s"]
-        {
+        for text in [
+            "", "5", "s", "5 m", " 5m", "5m ", "1m1h", "1s1s", "1.s", ".5s", "-5s", "+5s", "1d", "5mm", "5M",
+            "1e3s", "1,5s", "10000000000s", "1h30", "٣s",
+        ] {
             #expect(ConfigDuration.parse(text) == nil, "\(text)")
         }
     }
@@ -285,7 +310,9 @@ import Testing
         let config = try decode(#"{"units": {"overseerr": {"dependsOn": ["sonarr"]}}}"#)
         let units = try seedUnits()
         let error = configError { () throws(ConfigError) in try config.validate(units: units) }
-        #expect(error?.message.hasPrefix(#"unknown unit "sonarr" (did you mean "sonarr/anime" or "sonarr/shows"?)"#) == true)
+        #expect(
+            error?.message.hasPrefix(#"unknown unit "sonarr" (did you mean "sonarr/anime" or "sonarr/shows"?)"#) == true
+        )
     }
 
     @Test func unknownGroupMemberIsNamed() throws {

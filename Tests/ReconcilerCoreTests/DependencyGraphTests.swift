@@ -21,22 +21,24 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
     }
 
     @Test func wavesOfTheWholeHomelab() {
-        #expect(graph.waves(justfileUnits) == [
-            ["alloy", "gluetun", "homepage", "immich", "nextcloud", "pihole"],
-            ["deluge", "loki", "prometheus", "prowlarr"],
-            ["grafana", "profilarr", "tdarr"],
-            ["plex", "radarr/anime", "radarr/movies", "sonarr/anime", "sonarr/shows"],
-            ["overseerr"],
-        ])
+        #expect(
+            graph.waves(justfileUnits) == [
+                ["alloy", "gluetun", "homepage", "immich", "nextcloud", "pihole"],
+                ["deluge", "loki", "prometheus", "prowlarr"],
+                ["grafana", "profilarr", "tdarr"],
+                ["plex", "radarr/anime", "radarr/movies", "sonarr/anime", "sonarr/shows"],
+                ["overseerr"],
+            ])
     }
 
     @Test func closureAddsEverythingNeeded() {
         #expect(graph.closure(["plex"]) == ["plex", "tdarr", "deluge", "gluetun"])
         #expect(graph.waves(graph.closure(["plex"])) == [["gluetun"], ["deluge"], ["tdarr"], ["plex"]])
-        #expect(graph.closure(["overseerr"]) == [
-            "overseerr", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "prowlarr", "tdarr",
-            "profilarr", "deluge", "gluetun",
-        ])
+        #expect(
+            graph.closure(["overseerr"]) == [
+                "overseerr", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "prowlarr", "tdarr",
+                "profilarr", "deluge", "gluetun",
+            ])
         #expect(graph.closure(["grafana", "pihole"]) == ["grafana", "loki", "prometheus", "alloy", "pihole"])
         #expect(graph.closure([]) == [])
     }
@@ -52,9 +54,10 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
         #expect(graph.dependencies(of: "plex") == ["tdarr", "deluge", "gluetun"])
         #expect(graph.dependencies(of: "gluetun") == [])
         #expect(graph.directDependencies(of: "sonarr/shows") == ["prowlarr", "tdarr", "profilarr"])
-        #expect(graph.dependents(of: "tdarr") == [
-            "plex", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "overseerr",
-        ])
+        #expect(
+            graph.dependents(of: "tdarr") == [
+                "plex", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "overseerr",
+            ])
         #expect(graph.dependents(of: "gluetun").count == 10)
         #expect(graph.dependents(of: "overseerr") == [])
         #expect(graph.dependents(of: "alloy") == ["loki", "prometheus", "grafana"])
@@ -70,14 +73,18 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
             } catch {
                 #expect(error.code == .dependencyCycle)
                 #expect(error.keyPath == "units.gluetun.dependsOn")
-                #expect(error.message == "dependency cycle: gluetun → overseerr → radarr/anime → profilarr → prowlarr → gluetun; "
-                    + "remove one of these dependsOn entries")
+                #expect(
+                    error.message
+                        == "dependency cycle: gluetun → overseerr → radarr/anime → profilarr → prowlarr → gluetun; "
+                        + "remove one of these dependsOn entries")
             }
         }
     }
 
     @Test func twoUnitCycle() {
-        #expect(throws: ConfigError.self) { try DependencyGraph(units: ["a", "b"], dependsOn: ["b": ["a"], "a": ["b"]]) }
+        #expect(throws: ConfigError.self) {
+            try DependencyGraph(units: ["a", "b"], dependsOn: ["b": ["a"], "a": ["b"]])
+        }
         do {
             _ = try DependencyGraph(units: ["a", "b"], dependsOn: ["b": ["a"], "a": ["b"]])
         } catch {
@@ -91,14 +98,19 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
             Issue.record("self dependency accepted")
         } catch {
             #expect(error.code == .selfDependency)
-            #expect(error.description == #"reconciler.json: units.a.dependsOn: "a" depends on itself; remove it from its own dependsOn"#)
+            #expect(
+                error.description
+                    == #"reconciler.json: units.a.dependsOn: "a" depends on itself; remove it from its own dependsOn"#)
         }
         do {
             _ = try DependencyGraph(units: ["plex", "tdarr"], dependsOn: ["plex": ["tdar"]])
             Issue.record("unknown dependency accepted")
         } catch {
             #expect(error.code == .unknownUnit)
-            #expect(error.description == #"reconciler.json: units.plex.dependsOn: unknown unit "tdar" (did you mean "tdarr"?); known units: plex, tdarr"#)
+            #expect(
+                error.description
+                    == #"reconciler.json: units.plex.dependsOn: unknown unit "tdar" (did you mean "tdarr"?); known units: plex, tdarr"#
+            )
         }
         do {
             _ = try DependencyGraph(units: ["plex"], dependsOn: ["jellyfin": []], source: "/etc/r.json")

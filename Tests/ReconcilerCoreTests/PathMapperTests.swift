@@ -26,9 +26,11 @@ import Testing
 
     @Test func nixosChangeIsTheSystem() {
         let result = impact([.modified("nixos/configuration.nix"), .added("nixos/modules/groups/media/media.nix")])
-        #expect(result == Impact(
-            system: true,
-            reasons: ["system": ["nixos/configuration.nix", "nixos/modules/groups/media/media.nix"]]))
+        #expect(
+            result
+                == Impact(
+                    system: true,
+                    reasons: ["system": ["nixos/configuration.nix", "nixos/modules/groups/media/media.nix"]]))
     }
 
     @Test func nixosServiceModuleIsTheSystemAndEveryUnitOfTheService() {
@@ -37,8 +39,9 @@ import Testing
         #expect(result.units == ["sonarr/anime", "sonarr/shows"])
         #expect(result.reasons["sonarr/shows"] == ["nixos/modules/services/sonarr/user.nix"])
         #expect(impact([.deleted("nixos/modules/services/plex/user.nix")]).units == ["plex"])
-        #expect(impact([.modified("nixos/modules/services/monitoring/user.nix")]).units
-            == ["monitoring", "monitoring/node-exporter"])
+        #expect(
+            impact([.modified("nixos/modules/services/monitoring/user.nix")]).units
+                == ["monitoring", "monitoring/node-exporter"])
     }
 
     @Test func nixosServiceModuleOfNoUnitOrAtTheTopIsOnlyTheSystem() {
@@ -50,8 +53,11 @@ import Testing
 
     @Test func fileOfSingleInstanceUnitIsThatUnit() {
         let result = impact([.modified("services/plex/compose.yml"), .added("services/plex/config/prefs.xml")])
-        #expect(result == Impact(
-            units: ["plex"], reasons: ["plex": ["services/plex/compose.yml", "services/plex/config/prefs.xml"]]))
+        #expect(
+            result
+                == Impact(
+                    units: ["plex"], reasons: ["plex": ["services/plex/compose.yml", "services/plex/config/prefs.xml"]])
+        )
     }
 
     @Test func deepComposeFileOfAUnitIsThatUnit() {
@@ -63,9 +69,10 @@ import Testing
     @Test func sharedFileOfMultiInstanceServiceIsEveryInstance() {
         let result = impact([.modified("services/sonarr/.env.example")])
         #expect(result.units == ["sonarr/anime", "sonarr/shows"])
-        #expect(result.reasons == [
-            "sonarr/anime": ["services/sonarr/.env.example"], "sonarr/shows": ["services/sonarr/.env.example"],
-        ])
+        #expect(
+            result.reasons == [
+                "sonarr/anime": ["services/sonarr/.env.example"], "sonarr/shows": ["services/sonarr/.env.example"],
+            ])
     }
 
     @Test func sharedDirectoryOfMultiInstanceServiceIsEveryInstance() {
@@ -73,15 +80,18 @@ import Testing
     }
 
     @Test func instanceFileIsThatInstance() {
-        let result = impact([.modified("services/sonarr/shows/compose.yml"), .added("services/radarr/anime/config/x.xml")])
+        let result = impact([
+            .modified("services/sonarr/shows/compose.yml"), .added("services/radarr/anime/config/x.xml"),
+        ])
         #expect(result.units == ["sonarr/shows", "radarr/anime"])
     }
 
     @Test func directoryThatIsAUnitAndHoldsInstances() {
         #expect(impact([.modified("services/monitoring/prometheus.yml")]).units == ["monitoring"])
         #expect(impact([.modified("services/monitoring/compose.yml")]).units == ["monitoring"])
-        #expect(impact([.modified("services/monitoring/node-exporter/compose.yml")]).units
-            == ["monitoring/node-exporter"])
+        #expect(
+            impact([.modified("services/monitoring/node-exporter/compose.yml")]).units
+                == ["monitoring/node-exporter"])
         #expect(impact([.added("services/monitoring/rules/alerts.yml")]).units == ["monitoring"])
     }
 
@@ -95,11 +105,18 @@ import Testing
     @Test func deletedUnitIsPruned() throws {
         let new = try discover(files(seedPaths.filter { !$0.hasPrefix("services/plex/") }))
         let result = impact(
-            [.deleted("services/plex/compose.yml"), .deleted("services/plex/README.md"), .deleted("services/plex/.env.example")],
+            [
+                .deleted("services/plex/compose.yml"), .deleted("services/plex/README.md"),
+                .deleted("services/plex/.env.example"),
+            ],
             new: new)
-        #expect(result == Impact(
-            pruned: ["plex"],
-            reasons: ["plex": ["services/plex/.env.example", "services/plex/README.md", "services/plex/compose.yml"]]))
+        #expect(
+            result
+                == Impact(
+                    pruned: ["plex"],
+                    reasons: [
+                        "plex": ["services/plex/.env.example", "services/plex/README.md", "services/plex/compose.yml"]
+                    ]))
     }
 
     @Test func deletingOnlyTheComposeFilePrunesTheUnit() throws {
@@ -121,7 +138,8 @@ import Testing
     }
 
     @Test func renamedUnitDirectoryPrunesTheOldAndAppliesTheNew() throws {
-        let new = try discover(files(seedPaths.map { $0.replacingOccurrences(of: "services/plex/", with: "services/jellyfin/") }))
+        let new = try discover(
+            files(seedPaths.map { $0.replacingOccurrences(of: "services/plex/", with: "services/jellyfin/") }))
         let result = impact(
             [
                 .renamed(from: "services/plex/compose.yml", to: "services/jellyfin/compose.yml"),
@@ -136,7 +154,8 @@ import Testing
     @Test func caseOnlyRenameKeepsTheProjectInsteadOfPruning() throws {
         let old = try discover(files(["services/AI/compose.yml"]))
         let new = try discover(files(["services/ai/compose.yml"]))
-        let result = impact([.renamed(from: "services/AI/compose.yml", to: "services/ai/compose.yml")], old: old, new: new)
+        let result = impact(
+            [.renamed(from: "services/AI/compose.yml", to: "services/ai/compose.yml")], old: old, new: new)
         #expect(result.units == ["ai"])
         #expect(result.pruned.isEmpty)
         #expect(result.reasons.keys.sorted() == ["ai"])
@@ -163,10 +182,11 @@ import Testing
         ])
         #expect(result.isEmpty)
         #expect(result.reasons.isEmpty)
-        #expect(result.ignoredPaths == [
-            "Makefile", "README.md", "Sources/reconciler/main.swift", "docs/setup.md", "nixosx/flake.nix",
-            "services/README.template.md", "services/compose.yml", "services/notes/todo.md",
-        ])
+        #expect(
+            result.ignoredPaths == [
+                "Makefile", "README.md", "Sources/reconciler/main.swift", "docs/setup.md", "nixosx/flake.nix",
+                "services/README.template.md", "services/compose.yml", "services/notes/todo.md",
+            ])
     }
 
     @Test func mixedChangeKeepsOnlyUnmappedPathsAsIgnored() {
@@ -217,9 +237,10 @@ import Testing
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(result), as: UTF8.self)
-        #expect(json == #"{"ignoredPaths":["x"],"pruned":[],"reasons":{"sonarr\/anime":["services\/sonarr\/.env.example"],"#
-            + #""sonarr\/shows":["services\/sonarr\/.env.example"],"system":["nixos\/flake.nix"]},"system":true,"#
-            + #""units":["sonarr\/anime","sonarr\/shows"]}"#)
+        #expect(
+            json == #"{"ignoredPaths":["x"],"pruned":[],"reasons":{"sonarr\/anime":["services\/sonarr\/.env.example"],"#
+                + #""sonarr\/shows":["services\/sonarr\/.env.example"],"system":["nixos\/flake.nix"]},"system":true,"#
+                + #""units":["sonarr\/anime","sonarr\/shows"]}"#)
         #expect(try JSONDecoder().decode(Impact.self, from: Data(json.utf8)) == result)
     }
 }
@@ -317,7 +338,8 @@ import Testing
 
     @Test func unchangedConfigFileWithoutOldConfigMeansNothingExtra() {
         let result = PathMapper.impact(
-            changes: [.modified("services/plex/compose.yml")], old: seed, new: seed, oldConfig: nil, newConfig: Config())
+            changes: [.modified("services/plex/compose.yml")], old: seed, new: seed, oldConfig: nil, newConfig: Config()
+        )
         #expect(result.units == ["plex"])
         #expect(!result.system)
     }

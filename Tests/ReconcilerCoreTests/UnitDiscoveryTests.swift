@@ -9,8 +9,11 @@ import Testing
         let units = try seedUnits()
         #expect(units.ids == seedIDs)
         #expect(units.hasSystem)
-        #expect(units["sonarr/shows"] == ServiceUnit(
-            id: "sonarr/shows", projectName: "sonarr-shows", directory: "services/sonarr/shows", composeFile: "compose.yml"))
+        #expect(
+            units["sonarr/shows"]
+                == ServiceUnit(
+                    id: "sonarr/shows", projectName: "sonarr-shows", directory: "services/sonarr/shows",
+                    composeFile: "compose.yml"))
         #expect(units["plex"]?.projectName == "plex")
         #expect(units["plex"]?.composePath == "services/plex/compose.yml")
         #expect(units["radarr/anime"]?.projectName == "radarr-anime")
@@ -30,10 +33,11 @@ import Testing
     }
 
     @Test func directoryWithComposeFileAndInstancesIsSeveralUnits() throws {
-        let units = try discover(files([
-            "services/monitoring/compose.yml", "services/monitoring/node-exporter/compose.yml",
-            "services/monitoring/cadvisor/compose.yaml", "services/monitoring/dashboards/home.json",
-        ]))
+        let units = try discover(
+            files([
+                "services/monitoring/compose.yml", "services/monitoring/node-exporter/compose.yml",
+                "services/monitoring/cadvisor/compose.yaml", "services/monitoring/dashboards/home.json",
+            ]))
         #expect(units.ids == ["monitoring", "monitoring/cadvisor", "monitoring/node-exporter"])
         #expect(units["monitoring/cadvisor"]?.composeFile == "compose.yaml")
     }
@@ -43,7 +47,8 @@ import Testing
             files(["stacks/AI/compose.yml", "stacks/Media Server/Jelly.Fin/docker-compose.yml", "os/flake.nix"]),
             servicesRoot: "stacks", systemRoot: "os")
         #expect(units.ids == ["AI", "Media Server/Jelly.Fin"])
-        #expect(units["AI"] == ServiceUnit(id: "AI", projectName: "ai", directory: "stacks/AI", composeFile: "compose.yml"))
+        #expect(
+            units["AI"] == ServiceUnit(id: "AI", projectName: "ai", directory: "stacks/AI", composeFile: "compose.yml"))
         #expect(units["Media Server/Jelly.Fin"]?.projectName == "mediaserver-jellyfin")
         #expect(units.hasSystem)
     }
@@ -113,7 +118,8 @@ import Testing
             ("../../x/../../compose.yml", .symlinkEscapes),
         ] {
             let error = unitError { () throws(UnitError) in
-                try discover(entries, symlinks: ["services/plex/compose.yml": target, "services/tdarr/compose.yml": "x.yml"])
+                try discover(
+                    entries, symlinks: ["services/plex/compose.yml": target, "services/tdarr/compose.yml": "x.yml"])
             }
             #expect(error?.code == code, "\(target)")
             #expect(error?.path == "services/plex/compose.yml")
@@ -145,32 +151,37 @@ import Testing
     }
 
     @Test func deepComposeFileIsNotAUnit() throws {
-        let units = try discover(files([
-            "services/app/compose.yml", "services/app/tests/e2e/compose.yml", "services/deep/a/b/compose.yml",
-            "services/compose.yml",
-        ]))
+        let units = try discover(
+            files([
+                "services/app/compose.yml", "services/app/tests/e2e/compose.yml", "services/deep/a/b/compose.yml",
+                "services/compose.yml",
+            ]))
         #expect(units.ids == ["app"])
     }
 
     @Test func composeFileNamePreferenceFollowsCompose() throws {
-        let units = try discover(files([
-            "services/a/docker-compose.yml", "services/a/compose.yml", "services/a/compose.yaml",
-            "services/b/docker-compose.yml", "services/b/docker-compose.yaml",
-            "services/c/docker-compose.yml", "services/c/compose.yml",
-            "services/d/docker-compose.yml",
-            "services/e/compose.yml.bak",
-        ]))
+        let units = try discover(
+            files([
+                "services/a/docker-compose.yml", "services/a/compose.yml", "services/a/compose.yaml",
+                "services/b/docker-compose.yml", "services/b/docker-compose.yaml",
+                "services/c/docker-compose.yml", "services/c/compose.yml",
+                "services/d/docker-compose.yml",
+                "services/e/compose.yml.bak",
+            ]))
         #expect(units.ids == ["a", "b", "c", "d"])
-        #expect(units.ids.map { units[$0]!.composeFile } == [
-            "compose.yaml", "docker-compose.yaml", "compose.yml", "docker-compose.yml",
-        ])
+        #expect(
+            units.ids.map { units[$0]!.composeFile } == [
+                "compose.yaml", "docker-compose.yaml", "compose.yml", "docker-compose.yml",
+            ])
     }
 
     @Test func hiddenDirectoriesAreNoUnits() throws {
-        let units = try discover(files([
-            "services/.archive/compose.yml", "services/.disabled/old/compose.yml", "services/plex/.hidden/compose.yml",
-            "services/plex/compose.yml",
-        ]))
+        let units = try discover(
+            files([
+                "services/.archive/compose.yml", "services/.disabled/old/compose.yml",
+                "services/plex/.hidden/compose.yml",
+                "services/plex/compose.yml",
+            ]))
         #expect(units.ids == ["plex"])
     }
 
@@ -212,18 +223,19 @@ import Testing
         try fileManager.createSymbolicLink(atPath: dir.appending("services/linked"), withDestinationPath: "plex")
 
         let entries = try UnitDiscovery.workTreeEntries(root: dir.path)
-        #expect(entries == [
-            TreeEntry(path: "nixos/flake.nix", kind: .file),
-            TreeEntry(path: "reconciler.json", kind: .file),
-            TreeEntry(path: "services/gluetun/compose.yml", kind: .symlink),
-            TreeEntry(path: "services/linked", kind: .symlink),
-            TreeEntry(path: "services/plex/.env", kind: .file),
-            TreeEntry(path: "services/plex/compose.yml", kind: .file),
-            TreeEntry(path: "services/sonarr/shows/compose.yml", kind: .file),
-            TreeEntry(path: "services/tools/run.sh", kind: .executable),
-            TreeEntry(path: "services/vendored", kind: .submodule),
-            TreeEntry(path: "shared/gluetun.yml", kind: .file),
-        ])
+        #expect(
+            entries == [
+                TreeEntry(path: "nixos/flake.nix", kind: .file),
+                TreeEntry(path: "reconciler.json", kind: .file),
+                TreeEntry(path: "services/gluetun/compose.yml", kind: .symlink),
+                TreeEntry(path: "services/linked", kind: .symlink),
+                TreeEntry(path: "services/plex/.env", kind: .file),
+                TreeEntry(path: "services/plex/compose.yml", kind: .file),
+                TreeEntry(path: "services/sonarr/shows/compose.yml", kind: .file),
+                TreeEntry(path: "services/tools/run.sh", kind: .executable),
+                TreeEntry(path: "services/vendored", kind: .submodule),
+                TreeEntry(path: "shared/gluetun.yml", kind: .file),
+            ])
         let units = try UnitDiscovery.discover(
             entries: entries, servicesRoot: "services", systemRoot: "nixos",
             symlinkTarget: UnitDiscovery.workTreeSymlinkTarget(root: dir.path))
