@@ -14,10 +14,12 @@ extension Config {
                 code: .invalidJSON, source: source,
                 message: "expected a JSON object ({ … }) at the top level, found \(root.summary)")
         }
-        let object = try reader.object(root, at: "", known: [
-            "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
-            "groups", "webhook", "notify", "auth",
-        ])
+        let object = try reader.object(
+            root, at: "",
+            known: [
+                "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
+                "groups", "webhook", "notify", "auth",
+            ])
         var config = Config()
         config.source = source
         if let value = object["remote"] { config.remote = try reader.word(value, at: "remote") }
@@ -133,7 +135,8 @@ private struct ConfigReader {
                 throw error(.missingKey, "\(keyPath).url", "missing; every notify target needs a url")
             }
             let url = try string(urlValue, at: "\(keyPath).url")
-            guard let scheme = url.range(of: "://"), ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
+            guard let scheme = url.range(of: "://"),
+                ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
                 !url[scheme.upperBound...].isEmpty
             else {
                 throw error(.invalidValue, "\(keyPath).url", "expected an http:// or https:// URL, found \"\(url)\"")
@@ -169,11 +172,14 @@ private struct ConfigReader {
     /// `system.root` and `services.root` may not be the same directory or one inside the other: a path
     /// there would be both a system change and a unit's file.
     func checkRootsApart(_ config: Config) throws(ConfigError) {
-        let system = config.system.root, services = config.services.root
+        let system = config.system.root
+        let services = config.services.root
         if system == services || system.hasPrefix(services + "/") || services.hasPrefix(system + "/") {
             throw error(
                 .invalidValue, "services.root",
-                "\"\(services)\" overlaps system.root \"\(system)\"; keep the services and the system in separate directories")
+                "\"\(services)\" overlaps system.root \"\(system)\"; "
+                    + "keep the services and the system in separate directories"
+            )
         }
     }
 
@@ -185,7 +191,8 @@ private struct ConfigReader {
             throw wrongType(keyPath.isEmpty ? nil : keyPath, "an object", value)
         }
         if let known, let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw error(.unknownKey, join(keyPath, unknown), "unknown key; known keys: \(known.joined(separator: ", "))")
+            throw error(
+                .unknownKey, join(keyPath, unknown), "unknown key; known keys: \(known.joined(separator: ", "))")
         }
         return object
     }
@@ -229,7 +236,9 @@ private struct ConfigReader {
         guard let duration = ConfigDuration.parse(text) else {
             throw error(.invalidValue, keyPath, "invalid duration \"\(text)\"; use \(ConfigDuration.acceptedForms)")
         }
-        guard duration > .zero else { throw error(.invalidValue, keyPath, "must be longer than zero, found \"\(text)\"") }
+        guard duration > .zero else {
+            throw error(.invalidValue, keyPath, "must be longer than zero, found \"\(text)\"")
+        }
         return duration
     }
 
@@ -260,7 +269,8 @@ private struct ConfigReader {
         }
         let components = text.split(separator: "/").filter { $0 != "." }
         if components.contains("..") {
-            throw error(.invalidValue, keyPath, "\"\(text)\" cannot contain \"..\"; name a directory inside the repository")
+            throw error(
+                .invalidValue, keyPath, "\"\(text)\" cannot contain \"..\"; name a directory inside the repository")
         }
         guard !components.isEmpty else {
             throw error(.invalidValue, keyPath, "\"\(text)\" must name a directory inside the repository, not its root")

@@ -2,7 +2,8 @@
 /// once: `500ms`, `90s`, `1.5s`, `5m`, `1h`, `1h30m`, `2m30s`.
 package enum ConfigDuration {
     /// The accepted forms, for error messages.
-    package static let acceptedForms = "a number and a unit (h, m, s, ms), largest unit first: 500ms, 90s, 5m, 1h, 1h30m"
+    package static let acceptedForms =
+        "a number and a unit (h, m, s, ms), largest unit first: 500ms, 90s, 5m, 1h, 1h30m"
 
     private static let units: [(suffix: String, value: Duration)] = [
         ("h", .seconds(3600)), ("m", .seconds(60)), ("s", .seconds(1)), ("ms", .milliseconds(1)),

@@ -139,7 +139,7 @@ package struct DependencyGraph: Sendable, Equatable {
         var message = "unknown unit \"\(id)\""
         let matches = UnitID.closeMatches(for: id, in: known)
         if !matches.isEmpty {
-            message += "; did you mean \(matches.map { "\"\($0)\"" }.joined(separator: " or "))?"
+            message += " (did you mean \(matches.map { "\"\($0)\"" }.joined(separator: " or "))?)"
         }
         let label = rootLabel.map { "units under \($0)/" } ?? "known units"
         message += "; \(label): \(UnitID.list(known.sorted()))"

@@ -102,8 +102,8 @@ private struct ImpactBuilder {
             }
         }
         guard path.hasPrefix(side.servicesPrefix) else { return }
-        let components = path.dropFirst(side.servicesPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
-            .map(String.init)
+        let relative = path.dropFirst(side.servicesPrefix.count)
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // A file directly in services/ belongs to no unit.
         guard components.count >= 2 else { return }
         let service = components[0]

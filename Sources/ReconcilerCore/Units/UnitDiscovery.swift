@@ -139,7 +139,8 @@ package enum UnitDiscovery {
 extension String {
     /// The string with control characters escaped, for naming a path that holds them.
     fileprivate var debugQuoted: String {
-        String(unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
-            .joined())
+        String(
+            unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
+                .joined())
     }
 }

@@ -53,7 +53,8 @@ package enum UnitID {
 
     /// Levenshtein distance, giving up (returning `limit + 1`) once it must exceed `limit`.
     static func editDistance(_ a: String, _ b: String, limit: Int) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if abs(a.count - b.count) > limit { return limit + 1 }
         var previous = Array(0...b.count)
         for i in 1...max(a.count, 1) where !a.isEmpty {
