@@ -9,8 +9,9 @@ package struct HealthGate: Sendable {
     }
 
     package let compose: Compose
-    package var pollInterval: Duration = .seconds(1)
-    /// A crash-looping container can look `running` for a moment; the pass must hold this long.
+    package var pollInterval: Duration = .milliseconds(500)
+    /// A crash-looping container without a healthcheck can look `running` for a moment; for such containers the pass
+    /// must hold this long. A container whose healthcheck says `healthy` has proven more than that.
     package var settle: Duration = .seconds(2)
     /// How often a waiting gate reports that it is still waiting.
     package var progressInterval: Duration = .seconds(10)
@@ -66,6 +67,7 @@ package struct HealthGate: Sendable {
             case .failed(let why)?:
                 return .failed(why)
             case .passed(let summary)?:
+                if last.allSatisfy({ $0.health == "healthy" || $0.isCompleted }) { return .passed(summary) }
                 if let since = passingSince {
                     if now - since >= settle { return .passed(summary) }
                 } else {
