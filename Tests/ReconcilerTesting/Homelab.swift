@@ -136,7 +136,7 @@ package final class Homelab: @unchecked Sendable {
 
     /// Takes down every Compose project this fixture's units could have made, and removes the files.
     package func tearDown(projects: [String]) {
-        for p in projects { DockerRig.removeProject(p) }
+        for p in projects { try? DockerRig.removeProject(p) }
         dir.remove()
     }
 }
