@@ -15,7 +15,7 @@ import Testing
         #expect(error?.code == .held)
         #expect(error?.holder?.pid == getpid())
         #expect(error?.holder?.command == "reconciler sync")
-        #expect(error?.holder?.host == ProcessInfo.processInfo.hostName)
+        #expect(error?.holder?.host == currentHostName())
         let description = error?.description ?? ""
         #expect(description.hasPrefix("another reconciler holds \(path): pid \(getpid()) (reconciler sync), since "))
         #expect(description.hasSuffix("Z — wait for it to finish, or stop it"))

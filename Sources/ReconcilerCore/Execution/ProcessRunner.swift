@@ -42,7 +42,8 @@ package struct ProcessRunner: Sendable {
     ///   - timeout: How long the command may run before it and its children are killed.
     ///   - stdoutLimit: The most stdout kept in ``ProcessResult/stdout``; the rest is read and dropped.
     ///   - outputTailLimit: The most interleaved output kept in ``ProcessResult/outputTail``.
-    ///   - onLine: Called with each line of stdout and stderr as it arrives (without the newline).
+    ///   - onLine: Called with each line of stdout and stderr as it arrives (without the newline), from
+    ///     the tasks reading the two pipes, possibly at the same time: keep it quick and thread-safe.
     /// - Throws: ``ProcessError``: not found, bad directory, launch failed, timed out, cancelled.
     package func run(
         _ argv: [String],
