@@ -57,7 +57,8 @@ package struct ProcessError: Error, Sendable, CustomStringConvertible {
 
     private static func quote(_ word: String) -> String {
         let plain = word.unicodeScalars.allSatisfy { scalar in
-            scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "-_./:=@%+,".unicodeScalars.contains(scalar)
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                || "-_./:=@%+,".unicodeScalars.contains(scalar)
         }
         if plain, !word.isEmpty { return word }
         return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"

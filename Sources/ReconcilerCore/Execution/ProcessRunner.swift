@@ -42,7 +42,8 @@ package struct ProcessRunner: Sendable {
     ///   - timeout: How long the command may run before it and its children are killed.
     ///   - stdoutLimit: The most stdout kept in ``ProcessResult/stdout``; the rest is read and dropped.
     ///   - outputTailLimit: The most interleaved output kept in ``ProcessResult/outputTail``.
-    ///   - onLine: Called with each line of stdout and stderr as it arrives (without the newline).
+    ///   - onLine: Called with each line of stdout and stderr as it arrives (without the newline), from
+    ///     the tasks reading the two pipes, possibly at the same time: keep it quick and thread-safe.
     /// - Throws: ``ProcessError``: not found, bad directory, launch failed, timed out, cancelled.
     package func run(
         _ argv: [String],
@@ -67,7 +68,9 @@ package struct ProcessRunner: Sendable {
         var options = PlatformOptions()
         options.createSession = true
         // Used by Subprocess when the running task is cancelled, which is also how a timeout stops it.
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: terminationGrace)]
+        options.teardownSequence = [
+            .gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: terminationGrace)
+        ]
         let configuration = Configuration(
             executable: .path(FilePath(executable)),
             arguments: Arguments(executablePathOverride: name, remainingValues: Array(argv.dropFirst())),
@@ -107,7 +110,8 @@ package struct ProcessRunner: Sendable {
         case .success(.exited(let code)): status = code
         case .success(.signaled(let signal)): status = 128 + signal
         case .failure(let error):
-            throw Self.translate(error, argv: argv, directory: directory, executable: executable, tail: capture.outputTail)
+            throw Self.translate(
+                error, argv: argv, directory: directory, executable: executable, tail: capture.outputTail)
         case nil:
             throw failure(.ioFailed, "ended without a status")
         }
@@ -197,11 +201,31 @@ extension ProcessRunner {
         // A fresh task: the caller may be cancelled, and its sleeps would return at once.
         await Task {
             while ContinuousClock.now < deadline {
-                if kill(-group, 0) != 0 { return }  // ESRCH: nobody left
+                if !hasLiveMembers(group) { return }
                 try? await Task.sleep(for: .milliseconds(20))
             }
             _ = kill(-group, SIGKILL)
         }.value
+    }
+
+    /// Whether any process of the group still runs. A zombie does not count: it is dead, only
+    /// waiting for its new parent (init, which some containers run lazily) to reap it.
+    private static func hasLiveMembers(_ group: pid_t) -> Bool {
+        guard kill(-group, 0) == 0 else { return false }  // ESRCH: nobody left, not even a zombie
+        #if os(Linux)
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
+        for entry in entries where entry.first?.isNumber == true {
+            guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm) ": state, ppid, pgrp, …
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 2, fields[2] == "\(group)", fields[0] != "Z", fields[0] != "X" { return true }
+        }
+        return false
+        #else
+        return true
+        #endif
     }
 
     /// The executable `name` stands for: a path (relative to `directory`) when it contains a `/`,

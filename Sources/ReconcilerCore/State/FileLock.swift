@@ -70,8 +70,7 @@ package final class FileLock: Sendable {
                 code: .unavailable, path: path, holder: nil,
                 message: "cannot lock \(path): \(String(cString: strerror(code)))")
         }
-        let holder = LockHolder(
-            pid: getpid(), command: command, startedAt: Date(), host: ProcessInfo.processInfo.hostName)
+        let holder = LockHolder(pid: getpid(), command: command, startedAt: Date(), host: currentHostName())
         writeHolder(holder, to: fd)
         return FileLock(path: path, descriptor: fd)
     }
@@ -159,7 +158,7 @@ package struct LockError: Error, Sendable, CustomStringConvertible {
             return "another process holds \(path) — wait for it to finish, or stop it"
         }
         var who = "pid \(holder.pid) (\(holder.command))"
-        if holder.host != ProcessInfo.processInfo.hostName { who += " on \(holder.host)" }
+        if holder.host != currentHostName() { who += " on \(holder.host)" }
         return "another reconciler holds \(path): \(who), since \(Self.format(holder.startedAt))"
             + " — wait for it to finish, or stop it"
     }
@@ -172,4 +171,11 @@ package struct LockError: Error, Sendable, CustomStringConvertible {
         func two(_ n: Int?) -> String { n.map { $0 < 10 ? "0\($0)" : "\($0)" } ?? "00" }
         return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day)) \(two(c.hour)):\(two(c.minute)):\(two(c.second))Z"
     }
+}
+
+/// This machine's name, from `gethostname` (Foundation's `hostName` may wait on a DNS lookup).
+func currentHostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
