@@ -64,20 +64,20 @@ package enum DockerRig {
     private static let engineCheck: Result<Void, DockerRigError> = {
         let host = environment["DOCKER_HOST"].map { "DOCKER_HOST=\($0)" } ?? "DOCKER_HOST is unset"
         let advice =
-            "Start the test engine with `scripts/testenv.sh up` and `eval \"$(scripts/testenv.sh env)\"`, "
+            "\nStart the test engine with `scripts/testenv.sh up` and `eval \"$(scripts/testenv.sh env)\"`, "
             + "or run the whole suite with `make test`."
         let info: CommandResult
         do {
             info = try Command.run(["docker", "info", "--format", "{{.ServerVersion}}"], environment: environment)
         } catch {
             return .failure(
-                DockerRigError("Docker tests need the docker CLI, which could not run: \(error). \(advice)")
+                DockerRigError("Docker tests need the docker CLI, which could not run: \(error)\(advice)")
             )
         }
         guard info.status == 0 else {
             return .failure(
                 DockerRigError(
-                    "No Docker engine answers (\(host)): \(info.stderr.trimmingCharacters(in: .whitespacesAndNewlines)). "
+                    "No Docker engine answers (\(host)): \(info.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
                         + advice
                 )
             )
@@ -85,7 +85,7 @@ package enum DockerRig {
         let image = (try? Command.run(["docker", "image", "inspect", testImage], environment: environment))
         guard image?.status == 0 else {
             return .failure(
-                DockerRigError("The engine at \(host) lacks the test image \(testImage). \(advice)")
+                DockerRigError("The engine at \(host) lacks the test image \(testImage).\(advice)")
             )
         }
         return .success(())
