@@ -73,17 +73,6 @@ package final class Homelab: @unchecked Sendable {
         return try git(["rev-parse", "HEAD"])
     }
 
-    /// `git mv` in the author clone, then commit and push.
-    @discardableResult
-    package func move(_ from: String, to: String, message: String) throws -> String {
-        try FileManager.default.createDirectory(
-            atPath: ("\(author)/\(to)" as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try git(["mv", from, to])
-        try git(["commit", "--quiet", "-m", message])
-        try git(["push", "--quiet", "origin", "HEAD:main"])
-        return try git(["rev-parse", "HEAD"])
-    }
-
     /// Clones the remote into the deploy dir (the operator's `git clone … /opt/homelab`).
     package func cloneDeploy() throws {
         try Command.check(["git", "clone", "--quiet", remote, deploy])

@@ -57,7 +57,8 @@ extension Reconciler {
             switch step.action {
             case .switch:
                 let result = try await runner.run(
-                    site.config.system.switch, in: repository.workdir, timeout: .seconds(3600), onLine: echo)
+                    site.config.system.switch, in: repository.workdir, environment: markerEnvironment(deployment),
+                    timeout: .seconds(3600), onLine: echo)
                 tail = result.outputTail
                 status = result.status
                 if !result.succeeded {
@@ -69,7 +70,7 @@ extension Reconciler {
                     break
                 }
                 let directory = "\(site.filesRoot)/\(unit.directory)"
-                let compose = compose(site.config)
+                let compose = compose(site.config, deployment: deployment)
                 let result =
                     step.action == .up
                     ? try await compose.up(unit, in: directory, onLine: echo)

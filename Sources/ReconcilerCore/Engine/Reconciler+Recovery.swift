@@ -10,6 +10,17 @@ extension Reconciler {
                 .warning(
                     "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.prefix(12))) was interrupted (pid \(record.pid) is gone); recovering."
                 ))
+            // Whatever the dead process had started (a `compose up` half-way) finishes before anything else runs.
+            let leftovers = await Leftovers.settle(
+                tag: Leftovers.tag(store: store, deployment: record.id), timeout: .seconds(120))
+            if leftovers > 0 {
+                reporter.report(.info("Waited for \(leftovers) process(es) the interrupted deployment had started."))
+            }
+            for step in record.steps where step.result == .running {
+                try store.finishStep(
+                    step.id, result: .failed, exitCode: nil, message: "interrupted: the reconciler died during this step",
+                    logTail: step.logTail)
+            }
             guard let failed = try? repository.commit(for: record.toCommit) else {
                 try store.finishDeployment(
                     record.id, result: .interrupted, message: "interrupted; its target commit is no longer in the repository")

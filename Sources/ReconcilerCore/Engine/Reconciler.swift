@@ -73,8 +73,14 @@ package final class Reconciler: Sendable {
             })
     }
 
-    package func compose(_ config: Config) -> Compose {
-        Compose(command: config.services.compose, runner: runner)
+    package func compose(_ config: Config, deployment: Int64? = nil) -> Compose {
+        Compose(command: config.services.compose, runner: runner, environment: markerEnvironment(deployment))
+    }
+
+    /// The environment every process of a deployment carries, so a crash's leftovers can be found.
+    package func markerEnvironment(_ deployment: Int64?) -> [String: String] {
+        guard let deployment else { return [:] }
+        return [Leftovers.variable: Leftovers.tag(store: store, deployment: deployment)]
     }
 
     package func absolute(_ relative: String) -> String {

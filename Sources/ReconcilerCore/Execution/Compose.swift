@@ -41,10 +41,13 @@ package struct Compose: Sendable {
     /// The compose command prefix (`services.compose`), e.g. `["docker", "compose"]`.
     package let command: [String]
     package let runner: ProcessRunner
+    /// Added to Compose's environment (the deployment marker, see `Leftovers`).
+    package let environment: [String: String]
 
-    package init(command: [String], runner: ProcessRunner) {
+    package init(command: [String], runner: ProcessRunner, environment: [String: String] = [:]) {
         self.command = command
         self.runner = runner
+        self.environment = environment
     }
 
     package static let upTimeout: Duration = .seconds(30 * 60)
@@ -63,14 +66,16 @@ package struct Compose: Sendable {
         _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
         try await runner.run(
-            argv(unit, ["up", "--detach", "--remove-orphans"]), in: directory, timeout: Self.upTimeout, onLine: onLine)
+            argv(unit, ["up", "--detach", "--remove-orphans"]), in: directory, environment: environment,
+            timeout: Self.upTimeout, onLine: onLine)
     }
 
     package func down(
         _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
         try await runner.run(
-            argv(unit, ["down", "--remove-orphans"]), in: directory, timeout: Self.upTimeout, onLine: onLine)
+            argv(unit, ["down", "--remove-orphans"]), in: directory, environment: environment,
+            timeout: Self.upTimeout, onLine: onLine)
     }
 
     /// Every container of the unit's project, stopped ones included.
