@@ -40,7 +40,7 @@ demo: swift-toolchain
 	@scripts/demo.sh
 
 bench:
-	@echo "bench: no benchmarks yet; they come later."
+	@scripts/bench.sh
 
 clean:
 	rm -rf .build
