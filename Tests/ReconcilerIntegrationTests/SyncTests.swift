@@ -152,6 +152,31 @@ struct SyncTests {
         #expect(try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy) == deployed)
     }
 
+    @Test func failingSystemCheckStopsTheDeployBeforeAnythingChanges() throws {
+        let lab = try Lab()
+        defer { lab.tearDown() }
+        let checkScript = lab.homelab.dir.appending("check.sh")
+        try "#!/bin/sh\n! grep -q BADCHECK nixos/configuration.nix || { echo 'dry-build: error in configuration.nix' >&2; exit 1; }\n"
+            .write(toFile: checkScript, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: checkScript)
+        try lab.homelab.commit(
+            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]], systemCheck: [checkScript])],
+            message: "add a system check")
+        #expect(try lab.run("sync").status == 0)
+        let calls = lab.homelab.switchCalls().count
+
+        try lab.homelab.commit(
+            [
+                "nixos/configuration.nix": "{ ... }: { BADCHECK = 1; }\n",
+                "services/\(lab.app)/compose.yml": Homelab.service(version: "2"),
+            ], message: "bad system config")
+        let sync = try lab.run("sync")
+        #expect(sync.status == 1, "\(sync.output)")
+        #expect(sync.output.contains("system.check"), "\(sync.output)")
+        #expect(lab.homelab.switchCalls().count == calls, "the switch never ran")
+        #expect(try Containers.version(lab.app) == "1")
+    }
+
     @Test func newServiceThatFailsIsRemovedOnRollback() throws {
         let lab = try Lab()
         defer { lab.tearDown(extraProjects: ["new\(lab.homelab.tag)"]) }

@@ -79,13 +79,16 @@ package final class Homelab: @unchecked Sendable {
     }
 
     /// The reconciler.json every fixture starts from, pointing the system switch at the stand-in.
-    package func config(units: [String: [String]] = [:], healthTimeout: String = "30s", extra: String = "") -> String {
+    package func config(
+        units: [String: [String]] = [:], healthTimeout: String = "30s", systemCheck: [String]? = nil, extra: String = ""
+    ) -> String {
+        let check = systemCheck.map { ", \"check\": [\($0.map { "\"\($0)\"" }.joined(separator: ", "))]" } ?? ""
         let unitLines = units.sorted { $0.key < $1.key }.map { id, deps in
             "    \"\(id)\": { \"dependsOn\": [\(deps.map { "\"\($0)\"" }.joined(separator: ", "))] }"
         }.joined(separator: ",\n")
         return """
         {
-          "system": { "switch": ["\(switchScript)", "--flake", "./nixos#homelab"] },
+          "system": { "switch": ["\(switchScript)", "--flake", "./nixos#homelab"]\(check) },
           "services": { "healthTimeout": "\(healthTimeout)", "parallelism": 2 },
           "units": {
         \(unitLines)

@@ -40,76 +40,74 @@ extension Reconciler {
         var failures: [ValidationFailure] = []
         let compose = compose(config)
         for unit in units {
-            let started = ContinuousClock.now
-            let step = deployment.flatMap { try? store.beginStep(deployment: $0, phase: .validate, unit: unit.id, action: "config") }
-            var failure: ValidationFailure?
-            var tail = ""
-            if let missing = EnvFile.missingKeys(
-                exampleDirectory: "\(filesRoot)/\(unit.directory)", envDirectory: absolute(unit.directory)),
-                !missing.isEmpty
-            {
-                failure = ValidationFailure(
-                    unit: unit.id, check: "env",
-                    message:
-                        "\(unit.directory)/.env lacks \(missing.count == 1 ? "key" : "keys") named in .env.example: \(missing.joined(separator: ", ")) — add \(missing.count == 1 ? "it" : "them") to \(absolute(unit.directory))/.env"
-                )
-            } else {
-                do {
-                    let result = try await compose.validate(unit, in: "\(filesRoot)/\(unit.directory)")
-                    tail = result.outputTail
-                    if !result.succeeded {
-                        failure = ValidationFailure(
-                            unit: unit.id, check: "config",
-                            message: "\(unit.directory)/\(unit.composeFile) is not valid: \(result.outputTail.lastLines(6))")
-                    }
-                } catch {
-                    failure = ValidationFailure(unit: unit.id, check: "config", message: "\(error)")
+            let failure = await recordCheck(unit.id, action: "config", deployment: deployment, passed: "valid") {
+                if let missing = EnvFile.missingKeys(
+                    exampleDirectory: "\(filesRoot)/\(unit.directory)", envDirectory: absolute(unit.directory)),
+                    !missing.isEmpty
+                {
+                    let one = missing.count == 1
+                    return CheckOutcome(
+                        failure: "\(unit.directory)/.env lacks \(one ? "key" : "keys") named in .env.example: "
+                            + "\(missing.joined(separator: ", ")) — add \(one ? "it" : "them") to \(absolute(unit.directory))/.env",
+                        check: "env")
                 }
+                let result = try await compose.validate(unit, in: "\(filesRoot)/\(unit.directory)")
+                return CheckOutcome(
+                    failure: result.succeeded
+                        ? nil
+                        : "\(unit.directory)/\(unit.composeFile) is not valid: \(result.outputTail.lastLines(6))",
+                    check: "config", tail: result.outputTail, status: result.status)
             }
             if let failure { failures.append(failure) }
-            if let step {
-                try? store.finishStep(
-                    step, result: failure == nil ? .succeeded : .failed, exitCode: nil, message: failure?.message,
-                    logTail: tail)
-            }
-            reporter.report(
-                .stepFinished(
-                    phase: .validate, unit: unit.id, action: "config", ok: failure == nil, message: failure?.message ?? "valid",
-                    duration: ContinuousClock.now - started))
         }
         if let systemCheckRoot, let check = config.system.check {
-            let started = ContinuousClock.now
-            let step = deployment.flatMap { try? store.beginStep(deployment: $0, phase: .validate, unit: "system", action: "check") }
-            var failure: ValidationFailure?
-            var tail = ""
-            var status: Int32?
-            do {
+            let failure = await recordCheck("system", action: "check", deployment: deployment, passed: "passed") {
                 let result = try await runner.run(
                     check, in: systemCheckRoot, timeout: .seconds(3600),
                     onLine: { [reporter] line in reporter.report(.output(unit: "system", line: line)) })
-                tail = result.outputTail
-                status = result.status
-                if !result.succeeded {
-                    failure = ValidationFailure(
-                        unit: "system", check: "check",
-                        message: "system.check `\(check.joined(separator: " "))` exited \(result.status): \(result.outputTail.lastLines(6))")
-                }
-            } catch {
-                failure = ValidationFailure(unit: "system", check: "check", message: "\(error)")
+                return CheckOutcome(
+                    failure: result.succeeded
+                        ? nil
+                        : "system.check `\(check.joined(separator: " "))` exited \(result.status): \(result.outputTail.lastLines(6))",
+                    check: "check", tail: result.outputTail, status: result.status)
             }
             if let failure { failures.append(failure) }
-            if let step {
-                try? store.finishStep(
-                    step, result: failure == nil ? .succeeded : .failed, exitCode: status, message: failure?.message,
-                    logTail: tail)
-            }
-            reporter.report(
-                .stepFinished(
-                    phase: .validate, unit: "system", action: "check", ok: failure == nil,
-                    message: failure?.message ?? "passed", duration: ContinuousClock.now - started))
         }
         return failures
     }
+
+    /// Runs one check, records it as a validate step of `deployment` (if any) and reports it.
+    private func recordCheck(
+        _ unit: String, action: String, deployment: Int64?, passed: String,
+        _ body: () async throws -> CheckOutcome
+    ) async -> ValidationFailure? {
+        let started = ContinuousClock.now
+        let step = deployment.flatMap { try? store.beginStep(deployment: $0, phase: .validate, unit: unit, action: action) }
+        let outcome: CheckOutcome
+        do {
+            outcome = try await body()
+        } catch {
+            outcome = CheckOutcome(failure: "\(error)", check: action)
+        }
+        let failure = outcome.failure.map { ValidationFailure(unit: unit, check: outcome.check, message: $0) }
+        if let step {
+            try? store.finishStep(
+                step, result: failure == nil ? .succeeded : .failed, exitCode: outcome.status, message: outcome.failure,
+                logTail: outcome.tail)
+        }
+        reporter.report(
+            .stepFinished(
+                phase: .validate, unit: unit, action: action, ok: failure == nil, message: outcome.failure ?? passed,
+                duration: ContinuousClock.now - started))
+        return failure
+    }
+}
+
+private struct CheckOutcome {
+    var failure: String?
+    var check: String
+    var tail = ""
+    var status: Int32?
 }
 
 /// A private scratch directory for one operation.
