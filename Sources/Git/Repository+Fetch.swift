@@ -54,6 +54,16 @@ extension Repository {
             defer { git_remote_free(handle) }
             let url = string(git_remote_url(handle)) ?? remote
             let session = FetchSession(remote: remote, url: url, credentials: credentials, timeout: timeout)
+            if session.location.transport == .local {
+                // libgit2 picks the transport by whether the path exists, and calls a missing one an
+                // "unsupported URL protocol".
+                let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw GitError(
+                        code: .notFound, call: "fetch",
+                        message: "no repository at \(session.name): the path does not exist", context: url)
+                }
+            }
             return try session.run {
                 try Self.fetch(
                     repo, handle!, session: session, branch: branch,
