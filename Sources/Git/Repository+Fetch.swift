@@ -144,11 +144,13 @@ extension Repository {
             }
             if rc < 0 { throw session.error("git_remote_download", rc) }
             rc = git_remote_update_tips(
-                remote, &callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_AUTO, "reconciler: fetch \(branch) from \(session.remote)")
+                remote, &callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_AUTO,
+                "reconciler: fetch \(branch) from \(session.remote)")
             if rc < 0 { throw session.error("git_remote_update_tips", rc) }
 
             var oid = git_oid()
-            try check(git_reference_name_to_id(&oid, repo, trackingRef), "git_reference_name_to_id", context: trackingRef)
+            try check(
+                git_reference_name_to_id(&oid, repo, trackingRef), "git_reference_name_to_id", context: trackingRef)
             return ObjectID(oid)
         }
     }

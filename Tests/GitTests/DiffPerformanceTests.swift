@@ -3,8 +3,8 @@ import Git
 import ReconcilerTesting
 import Testing
 
-/// Measures the in-process diff on a homelab-sized repository: 2,000 files, then ~50 modified, 5 renamed, a few
-/// added and deleted, 3 of the renamed files also edited. Prints the numbers; the bound only catches a gross regression.
+/// Measures the in-process diff on a homelab-sized repository: 2,000 files, then ~50 modified, 5 renamed (3 of them
+/// also edited), a few added and deleted. Prints the numbers; the bound only catches a gross regression.
 @Suite struct DiffPerformanceTests {
     @Test func diffOfTwoThousandFiles() throws {
         var files: [String: String] = [:]
@@ -59,7 +59,8 @@ import Testing
         let median = warm.sorted()[warm.count / 2]
         print(
             "diff of 2,000 files (\(result.count) changes, 5 renames): first \(ms(cold)) ms, median of 10 "
-                + "\(ms(median)) ms in-process; `git diff --name-status -M` spawned: \(ms(cliTime)) ms; from the empty tree (2,002 added): \(ms(fullTime)) ms")
+                + "\(ms(median)) ms in-process; `git diff --name-status -M` spawned: \(ms(cliTime)) ms; "
+                + "from the empty tree (2,002 added): \(ms(fullTime)) ms")
         #expect(median < .seconds(2))
     }
 

@@ -64,7 +64,8 @@ import Testing
         let to = try fixture.commit(["link": .symlink(to: "run.sh"), "run.sh": .executable("echo\n")])
         let repo = try Repository(at: fixture.clone)
         _ = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
-        #expect(try repo.diff(from: ObjectID(hex: from), to: ObjectID(hex: to)) == [.modified("link"), .modified("run.sh")])
+        #expect(
+            try repo.diff(from: ObjectID(hex: from), to: ObjectID(hex: to)) == [.modified("link"), .modified("run.sh")])
     }
 
     @Test func unknownCommitIsABadRevision() throws {

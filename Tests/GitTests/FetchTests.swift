@@ -28,7 +28,8 @@ import Testing
         #expect(try repo.commit(for: "refs/remotes/\(Repository.anonymousRemoteName)/main").id.hex == first)
 
         let second = try fixture.commit(files: ["a.txt": "b\n"])
-        let viaPath = try repo.fetch(remote: fixture.remote, branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        let viaPath = try repo.fetch(
+            remote: fixture.remote, branch: "main", credentials: Credentials(), timeout: .seconds(20))
         #expect(viaPath.hex == second)
         #expect(try repo.commit(for: "reconciler/main").id.hex == second)
         // origin/main was not moved by the URL fetches.

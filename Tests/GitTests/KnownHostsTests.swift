@@ -32,15 +32,16 @@ import Testing
     }
 
     @Test func plainPortAndWildcardEntries() {
-        let file = KnownHosts(contents: """
-            # comment
+        let file = KnownHosts(
+            contents: """
+                # comment
 
-            github.com,140.82.121.4 \(line("x", key).split(separator: " ").dropFirst().joined(separator: " "))
-            \(line("[git.home.lan]:2222", key))
-            \(line("*.example.org,!bad.example.org", key))
-            @cert-authority *.corp \(line("x", other).split(separator: " ").dropFirst().joined(separator: " "))
-            garbage line
-            """)
+                github.com,140.82.121.4 \(line("x", key).split(separator: " ").dropFirst().joined(separator: " "))
+                \(line("[git.home.lan]:2222", key))
+                \(line("*.example.org,!bad.example.org", key))
+                @cert-authority *.corp \(line("x", other).split(separator: " ").dropFirst().joined(separator: " "))
+                garbage line
+                """)
         #expect(file.verify(host: "github.com", port: 22, key: key) == .match)
         #expect(file.verify(host: "GitHub.com", port: 22, key: key) == .match)
         #expect(file.verify(host: "github.com", port: 2222, key: key) == .unknown)
@@ -52,12 +53,13 @@ import Testing
     }
 
     @Test func changedOtherTypeAndRevoked() {
-        let file = KnownHosts(contents: """
-            \(line("host-a", key))
-            \(line("host-b", rsa))
-            \(line("host-c", key))
-            @revoked \(line("host-c", key))
-            """)
+        let file = KnownHosts(
+            contents: """
+                \(line("host-a", key))
+                \(line("host-b", rsa))
+                \(line("host-c", key))
+                @revoked \(line("host-c", key))
+                """)
         #expect(file.verify(host: "host-a", port: 22, key: other) == .changed)
         #expect(file.verify(host: "host-b", port: 22, key: key) == .otherTypes(["ssh-rsa"]))
         #expect(file.verify(host: "host-c", port: 22, key: key) == .revoked)
@@ -67,7 +69,8 @@ import Testing
         // As `ssh-keygen -H` writes them: |1|base64(salt)|base64(HMAC-SHA1(salt, name)).
         let salt: [UInt8] = Array(0..<20)
         func hashed(_ name: String) -> String {
-            "|1|\(Data(salt).base64EncodedString())|\(Data(SHA1.hmac(key: salt, message: Array(name.utf8))).base64EncodedString())"
+            let hash = Data(SHA1.hmac(key: salt, message: Array(name.utf8)))
+            return "|1|\(Data(salt).base64EncodedString())|\(hash.base64EncodedString())"
         }
         let file = KnownHosts(contents: "\(line(hashed("[127.0.0.1]:2222"), key))\n\(line(hashed("gitea.lan"), key))\n")
         #expect(file.verify(host: "127.0.0.1", port: 2222, key: key) == .match)

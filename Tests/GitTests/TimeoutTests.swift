@@ -36,6 +36,8 @@ import Testing
             remote: "http://127.0.0.1:\(listener.port)/x.git", branch: "main", credentials: Credentials(),
             timeout: .milliseconds(500))
         let sha = try fixture.commit(files: ["x": "x\n"])
-        #expect(try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20)).hex == sha)
+        #expect(
+            try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20)).hex
+                == sha)
     }
 }

@@ -22,7 +22,8 @@ import Testing
         let target = try fixture.commit(files: ["services/plex/compose.yml": "v2\n", "services/old/compose.yml": nil])
 
         let repo = try Repository(at: clone)
-        let fetched = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        let fetched = try repo.fetch(
+            remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
         #expect(fetched.hex == target)
         try repo.checkout(fetched)
 

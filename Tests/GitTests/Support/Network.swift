@@ -88,3 +88,65 @@ func waitForPort(_ port: Int, timeout: Duration) -> Bool {
     }
     return false
 }
+
+/// An HTTP server on 127.0.0.1 that answers every request with `401 Unauthorized` (Basic), like a forge refusing
+/// a token, and remembers the `Authorization` headers it was sent.
+final class UnauthorizedHTTPServer: @unchecked Sendable {
+    let port: Int
+    private let fd: Int32
+    private let lock = NSLock()
+    private var _authorizations: [String] = []
+    private var _requests = 0
+
+    var authorizations: [String] { lock.withLock { _authorizations } }
+    var requests: Int { lock.withLock { _requests } }
+
+    init() throws {
+        let (fd, port) = try boundSocket()
+        guard listen(fd, 16) == 0 else {
+            close(fd)
+            throw SocketError(what: "listen", code: errno)
+        }
+        self.fd = fd
+        self.port = port
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    private func serve() {
+        while true {
+            let client = accept(fd, nil, nil)
+            if client < 0 { return }  // stopped
+            var request = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !request.ends(with: Array("\r\n\r\n".utf8)) {
+                let n = recv(client, &buffer, buffer.count, 0)
+                if n <= 0 { break }
+                request += buffer[0..<n]
+            }
+            let text = String(decoding: request, as: UTF8.self)
+            lock.withLock {
+                _requests += 1
+                for line in text.split(separator: "\r\n") where line.lowercased().hasPrefix("authorization:") {
+                    _authorizations.append(line.dropFirst("authorization:".count).trimmingCharacters(in: .whitespaces))
+                }
+            }
+            let response =
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"test\"\r\n"
+                + "Content-Length: 0\r\nConnection: close\r\n\r\n"
+            _ = response.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            close(client)
+        }
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}
