@@ -16,6 +16,9 @@ extension Repository {
     /// Honors `timeout`: a fetch never hangs past it. The callbacks check the deadline, the connect waits at most
     /// until it, and a watchdog shuts the connection's socket down at it, which ends any read blocked on it
     /// (libgit2's or libssh2's). Not bounded by it: name resolution (the resolver's own timeouts apply).
+    /// The fetch blocks the calling thread (and holds this repository's lock) for up to `timeout`.
+    ///
+    /// No proxy is used: `http.proxy` and the `*_proxy` variables are ignored.
     /// - Parameters:
     ///   - remote: A configured remote name (`origin`) or a URL/path.
     ///   - branch: The branch name on the remote (`main`), not a ref.
