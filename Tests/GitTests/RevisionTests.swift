@@ -84,7 +84,7 @@ import Testing
     @Test func logSkipsMergedSideBranches() throws {
         let fixture = try GitFixture.make(files: ["a.txt": "1\n"], message: "base")
         defer { fixture.remove() }
-        let git = { (args: [String]) in try GitFixture.git(args, in: fixture.author) }
+        let git = { (args: [String]) in _ = try GitFixture.git(args, in: fixture.author) }
         try git(["checkout", "--quiet", "-b", "side"])
         try git(["commit", "--quiet", "--allow-empty", "-m", "side work"])
         try git(["checkout", "--quiet", "main"])
