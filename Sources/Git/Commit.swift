@@ -11,7 +11,9 @@ package struct Commit: Hashable, Sendable {
     package let time: Date
     package let parents: [ObjectID]
 
-    package init(id: ObjectID, summary: String, authorName: String, authorEmail: String, time: Date, parents: [ObjectID]) {
+    package init(
+        id: ObjectID, summary: String, authorName: String, authorEmail: String, time: Date, parents: [ObjectID]
+    ) {
         self.id = id
         self.summary = summary
         self.authorName = authorName

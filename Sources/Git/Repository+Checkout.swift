@@ -24,7 +24,8 @@ extension Repository {
             // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there.
             options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
             try check(
-                git_checkout_tree(repo, object, &options), "git_checkout_tree", context: "\(workdir) at \(commit.short)")
+                git_checkout_tree(repo, object, &options), "git_checkout_tree", context: "\(workdir) at \(commit.short)"
+            )
             try check(
                 git_repository_set_head_detached(repo, &oid), "git_repository_set_head_detached",
                 context: "\(workdir) at \(commit.short)")

@@ -16,6 +16,9 @@ extension Repository {
     /// Honors `timeout`: a fetch never hangs past it. The callbacks check the deadline, the connect waits at most
     /// until it, and a watchdog shuts the connection's socket down at it, which ends any read blocked on it
     /// (libgit2's or libssh2's). Not bounded by it: name resolution (the resolver's own timeouts apply).
+    /// The fetch blocks the calling thread (and holds this repository's lock) for up to `timeout`.
+    ///
+    /// No proxy is used: `http.proxy` and the `*_proxy` variables are ignored.
     /// - Parameters:
     ///   - remote: A configured remote name (`origin`) or a URL/path.
     ///   - branch: The branch name on the remote (`main`), not a ref.
@@ -54,6 +57,16 @@ extension Repository {
             defer { git_remote_free(handle) }
             let url = string(git_remote_url(handle)) ?? remote
             let session = FetchSession(remote: remote, url: url, credentials: credentials, timeout: timeout)
+            if session.location.transport == .local {
+                // libgit2 picks the transport by whether the path exists, and calls a missing one an
+                // "unsupported URL protocol".
+                let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw GitError(
+                        code: .notFound, call: "fetch",
+                        message: "no repository at \(session.name): the path does not exist", context: url)
+                }
+            }
             return try session.run {
                 try Self.fetch(
                     repo, handle!, session: session, branch: branch,
@@ -134,11 +147,13 @@ extension Repository {
             }
             if rc < 0 { throw session.error("git_remote_download", rc) }
             rc = git_remote_update_tips(
-                remote, &callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_AUTO, "reconciler: fetch \(branch) from \(session.remote)")
+                remote, &callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_AUTO,
+                "reconciler: fetch \(branch) from \(session.remote)")
             if rc < 0 { throw session.error("git_remote_update_tips", rc) }
 
             var oid = git_oid()
-            try check(git_reference_name_to_id(&oid, repo, trackingRef), "git_reference_name_to_id", context: trackingRef)
+            try check(
+                git_reference_name_to_id(&oid, repo, trackingRef), "git_reference_name_to_id", context: trackingRef)
             return ObjectID(oid)
         }
     }

@@ -55,7 +55,8 @@ package final class Repository: Sendable {
             throw GitError.libgit2("git_repository_open_ext", rc, context: path)
         }
         guard let repo else {
-            throw GitError(code: .other, call: "git_repository_open_ext", message: "returned no repository", context: path)
+            throw GitError(
+                code: .other, call: "git_repository_open_ext", message: "returned no repository", context: path)
         }
         guard git_repository_is_bare(repo) == 0, let wd = git_repository_workdir(repo) else {
             git_repository_free(repo)

@@ -142,6 +142,10 @@ final class FetchSession: Sendable {
             || rc == GIT_ENOTFOUND.rawValue
         {
             code = .notFound
+        } else if lower.contains("status code: 404") {
+            code = .notFound
+        } else if lower.contains("status code: 401") || lower.contains("status code: 403") {
+            code = .auth
         } else if code == .other, location.transport != .local {
             code = .network
         }
@@ -207,8 +211,7 @@ final class FetchSession: Sendable {
     {
         var methods: [SSHMethod] = []
         if let key = credentials.sshPrivateKey { methods.append(.keyFile(key)) }
-        if credentials.useSSHAgent, let socket = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"], !socket.isEmpty
-        {
+        if credentials.useSSHAgent, let socket = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"], !socket.isEmpty {
             methods.append(.agent)
         }
         guard !methods.isEmpty else {
@@ -261,7 +264,8 @@ final class FetchSession: Sendable {
         guard let data = FileManager.default.contents(atPath: file) else {
             return fail(authError("the token file \(file) for \(name) does not exist or is not readable"))
         }
-        let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+        let token =
+            String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         guard !token.isEmpty else {
             return fail(authError("the token file \(file) for \(name) is empty"))

@@ -19,6 +19,8 @@ import Darwin
 /// Left to the OS: name resolution (`getaddrinfo`, bounded by the resolver's own timeouts) runs before the
 /// deadline is checked again.
 enum SocketStream {
+    private typealias Stream = UnsafeMutablePointer<reconciler_socket_stream>
+
     static func register() {
         var registration = git_stream_registration()
         registration.version = GIT_STREAM_VERSION
@@ -63,15 +65,15 @@ enum SocketStream {
         return 0
     }
 
-    private static func of(_ stream: UnsafeMutablePointer<git_stream>?) -> UnsafeMutablePointer<reconciler_socket_stream> {
+    private static func of(_ stream: UnsafeMutablePointer<git_stream>?) -> Stream {
         UnsafeMutableRawPointer(stream!).assumingMemoryBound(to: reconciler_socket_stream.self)
     }
 
-    private static func session(_ st: UnsafeMutablePointer<reconciler_socket_stream>) -> FetchSession? {
+    private static func session(_ st: Stream) -> FetchSession? {
         st.pointee.context.map { Unmanaged<FetchSession>.fromOpaque($0).takeUnretainedValue() }
     }
 
-    private static func open(_ st: UnsafeMutablePointer<reconciler_socket_stream>) -> Int32 {
+    private static func open(_ st: Stream) -> Int32 {
         let session = session(st)
         let host = String(cString: st.pointee.host)
         let port = String(cString: st.pointee.port)
@@ -87,7 +89,8 @@ enum SocketStream {
         var info: UnsafeMutablePointer<addrinfo>?
         let gai = getaddrinfo(st.pointee.host, st.pointee.port, &hints, &info)
         guard gai == 0 else {
-            setLibgit2Error(GIT_ERROR_NET, "failed to resolve address for \(host): \(String(cString: gai_strerror(gai)))")
+            setLibgit2Error(
+                GIT_ERROR_NET, "failed to resolve address for \(host): \(String(cString: gai_strerror(gai)))")
             return -1
         }
         defer { freeaddrinfo(info) }
@@ -160,7 +163,7 @@ enum SocketStream {
     }
 
     private static func receive(
-        _ st: UnsafeMutablePointer<reconciler_socket_stream>, _ buffer: UnsafeMutableRawPointer?, _ length: Int
+        _ st: Stream, _ buffer: UnsafeMutableRawPointer?, _ length: Int
     ) -> Int {
         while true {
             let n = recv(st.pointee.s, buffer, length, 0)
@@ -177,7 +180,7 @@ enum SocketStream {
     }
 
     private static func send(
-        _ st: UnsafeMutablePointer<reconciler_socket_stream>, _ data: UnsafePointer<CChar>?, _ length: Int
+        _ st: Stream, _ data: UnsafePointer<CChar>?, _ length: Int
     ) -> Int {
         #if canImport(Glibc)
         let flags = Int32(MSG_NOSIGNAL)
@@ -192,7 +195,7 @@ enum SocketStream {
         }
     }
 
-    private static func report(_ st: UnsafeMutablePointer<reconciler_socket_stream>, _ what: String, _ error: Int32) {
+    private static func report(_ st: Stream, _ what: String, _ error: Int32) {
         let host = String(cString: st.pointee.host)
         if let session = session(st), session.timedOut {
             setLibgit2Error(GIT_ERROR_NET, "\(what) (\(host)): timed out")
@@ -201,7 +204,7 @@ enum SocketStream {
         }
     }
 
-    private static func shut(_ st: UnsafeMutablePointer<reconciler_socket_stream>) -> Int32 {
+    private static func shut(_ st: Stream) -> Int32 {
         let fd = st.pointee.s
         guard fd >= 0 else { return 0 }
         // Unregister before closing, so the watchdog never shuts down a reused descriptor number.
@@ -210,7 +213,7 @@ enum SocketStream {
         return systemClose(fd)
     }
 
-    private static func destroy(_ st: UnsafeMutablePointer<reconciler_socket_stream>) {
+    private static func destroy(_ st: Stream) {
         if st.pointee.s >= 0 { _ = shut(st) }
         if let context = st.pointee.context {
             Unmanaged<FetchSession>.fromOpaque(context).release()
