@@ -63,10 +63,16 @@ import Testing
         )
 
         // SIGKILL, no cleanup: the kernel drops the lock with the last descriptor.
+        // kill(2) returns before the process is gone, so give the kernel a moment to close its descriptors.
         Foundation.kill(holder.pid, SIGKILL)
         child.kill()
-        let lock = try FileLock.acquire(path: path, command: "reconciler run")
-        lock.release()
+        var lock: FileLock?
+        for _ in 0..<50 where lock == nil {
+            lock = try? FileLock.acquire(path: path, command: "reconciler run")
+            if lock == nil { usleep(100_000) }
+        }
+        #expect(lock != nil, "the lock is free once its holder died")
+        lock?.release()
     }
 
     @Test func aHolderThatIsNoReconcilerIsReportedWithoutDetails() throws {
