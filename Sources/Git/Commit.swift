@@ -12,7 +12,12 @@ package struct Commit: Hashable, Sendable {
     package let parents: [ObjectID]
 
     package init(
-        id: ObjectID, summary: String, authorName: String, authorEmail: String, time: Date, parents: [ObjectID]
+        id: ObjectID,
+        summary: String,
+        authorName: String,
+        authorEmail: String,
+        time: Date,
+        parents: [ObjectID]
     ) {
         self.id = id
         self.summary = summary

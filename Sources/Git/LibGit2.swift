@@ -92,8 +92,11 @@ extension ObjectID {
             git_oid_fromstrn(&oid, hex, 40) == 0
         else {
             throw GitError(
-                code: .badRevision, call: "git_oid_fromstrn",
-                message: "not a full 40-digit object id", context: hex)
+                code: .badRevision,
+                call: "git_oid_fromstrn",
+                message: "not a full 40-digit object id",
+                context: hex
+            )
         }
         return oid
     }

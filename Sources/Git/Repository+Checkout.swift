@@ -12,23 +12,31 @@ extension Repository {
             let rc = git_object_lookup(&object, repo, &oid, GIT_OBJECT_COMMIT)
             if rc < 0 {
                 throw GitError.libgit2(
-                    "git_object_lookup", rc, code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil,
-                    context: commit.hex)
+                    "git_object_lookup",
+                    rc,
+                    code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil,
+                    context: commit.hex
+                )
             }
             defer { git_object_free(object) }
 
             var options = git_checkout_options()
             try check(
                 git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
-                "git_checkout_options_init")
+                "git_checkout_options_init"
+            )
             // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there.
             options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
             try check(
-                git_checkout_tree(repo, object, &options), "git_checkout_tree", context: "\(workdir) at \(commit.short)"
+                git_checkout_tree(repo, object, &options),
+                "git_checkout_tree",
+                context: "\(workdir) at \(commit.short)"
             )
             try check(
-                git_repository_set_head_detached(repo, &oid), "git_repository_set_head_detached",
-                context: "\(workdir) at \(commit.short)")
+                git_repository_set_head_detached(repo, &oid),
+                "git_repository_set_head_detached",
+                context: "\(workdir) at \(commit.short)"
+            )
         }
     }
 }

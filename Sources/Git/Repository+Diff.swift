@@ -23,7 +23,10 @@ extension Repository {
     }
 
     private static func diff(
-        _ repo: OpaquePointer, _ oldTree: OpaquePointer?, _ newTree: OpaquePointer, context: String
+        _ repo: OpaquePointer,
+        _ oldTree: OpaquePointer?,
+        _ newTree: OpaquePointer,
+        context: String
     ) throws -> [Change] {
         var options = git_diff_options()
         try check(git_diff_options_init(&options, UInt32(GIT_DIFF_OPTIONS_VERSION)), "git_diff_options_init")
@@ -31,12 +34,17 @@ extension Repository {
         options.flags = GIT_DIFF_INCLUDE_TYPECHANGE.rawValue
         var diff: OpaquePointer?
         try check(
-            git_diff_tree_to_tree(&diff, repo, oldTree, newTree, &options), "git_diff_tree_to_tree", context: context)
+            git_diff_tree_to_tree(&diff, repo, oldTree, newTree, &options),
+            "git_diff_tree_to_tree",
+            context: context
+        )
         defer { git_diff_free(diff) }
 
         var find = git_diff_find_options()
         try check(
-            git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)), "git_diff_find_options_init")
+            git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION)),
+            "git_diff_find_options_init"
+        )
         find.flags = GIT_DIFF_FIND_RENAMES.rawValue
         try check(git_diff_find_similar(diff, &find), "git_diff_find_similar", context: context)
 

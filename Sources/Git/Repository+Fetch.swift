@@ -30,26 +30,34 @@ extension Repository {
         var valid: Int32 = 0
         guard !branch.isEmpty, git_reference_name_is_valid(&valid, "refs/heads/\(branch)") == 0, valid == 1 else {
             throw GitError(
-                code: .badRevision, call: "git_reference_name_is_valid", message: "not a valid branch name",
-                context: branch)
+                code: .badRevision,
+                call: "git_reference_name_is_valid",
+                message: "not a valid branch name",
+                context: branch
+            )
         }
         return try withRepository { repo in
             var handle: OpaquePointer?
             let trackingRemote: String
             if RemoteLocation.looksLikeURL(remote) {
                 try check(
-                    git_remote_create_anonymous(&handle, repo, remote), "git_remote_create_anonymous", context: remote)
+                    git_remote_create_anonymous(&handle, repo, remote),
+                    "git_remote_create_anonymous",
+                    context: remote
+                )
                 trackingRemote = Self.anonymousRemoteName
             } else {
                 let rc = git_remote_lookup(&handle, repo, remote)
                 if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue {
                     let configured = Self.remoteNames(repo)
                     throw GitError(
-                        code: .notFound, call: "git_remote_lookup",
+                        code: .notFound,
+                        call: "git_remote_lookup",
                         message: "no remote named '\(remote)' in \(workdir) (configured: "
                             + (configured.isEmpty ? "none" : configured.joined(separator: ", "))
                             + "); name a configured remote or give a URL",
-                        context: remote)
+                        context: remote
+                    )
                 }
                 try check(rc, "git_remote_lookup", context: remote)
                 trackingRemote = remote
@@ -63,24 +71,37 @@ extension Repository {
                 let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
                 guard FileManager.default.fileExists(atPath: path) else {
                     throw GitError(
-                        code: .notFound, call: "fetch",
-                        message: "no repository at \(session.name): the path does not exist", context: url)
+                        code: .notFound,
+                        call: "fetch",
+                        message: "no repository at \(session.name): the path does not exist",
+                        context: url
+                    )
                 }
             }
             return try session.run {
                 try Self.fetch(
-                    repo, handle!, session: session, branch: branch,
-                    trackingRef: "refs/remotes/\(trackingRemote)/\(branch)")
+                    repo,
+                    handle!,
+                    session: session,
+                    branch: branch,
+                    trackingRef: "refs/remotes/\(trackingRemote)/\(branch)"
+                )
             }
         }
     }
 
     private static func fetch(
-        _ repo: OpaquePointer, _ remote: OpaquePointer, session: FetchSession, branch: String, trackingRef: String
+        _ repo: OpaquePointer,
+        _ remote: OpaquePointer,
+        session: FetchSession,
+        branch: String,
+        trackingRef: String
     ) throws -> ObjectID {
         var callbacks = git_remote_callbacks()
         try check(
-            git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), "git_remote_init_callbacks")
+            git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)),
+            "git_remote_init_callbacks"
+        )
         callbacks.credentials = { out, _, usernameFromURL, allowed, payload in
             guard let out, let payload else { return -1 }
             return Unmanaged<FetchSession>.fromOpaque(payload).takeUnretainedValue()
@@ -105,7 +126,8 @@ extension Repository {
             var connect = git_remote_connect_options()
             try check(
                 git_remote_connect_options_init(&connect, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
-                "git_remote_connect_options_init")
+                "git_remote_connect_options_init"
+            )
             connect.callbacks = callbacks
             var rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &connect)
             if rc < 0 { throw session.error("git_remote_connect_ext", rc) }
@@ -127,10 +149,12 @@ extension Repository {
             }
             guard found else {
                 throw GitError(
-                    code: .notFound, call: "git_remote_ls",
+                    code: .notFound,
+                    call: "git_remote_ls",
                     message: "branch '\(branch)' does not exist on remote \(session.name) (branches there: "
                         + (branches.isEmpty ? "none" : branches.sorted().joined(separator: ", ")) + ")",
-                    context: session.location.display)
+                    context: session.location.display
+                )
             }
 
             var options = git_fetch_options()
@@ -147,13 +171,20 @@ extension Repository {
             }
             if rc < 0 { throw session.error("git_remote_download", rc) }
             rc = git_remote_update_tips(
-                remote, &callbacks, 1, GIT_REMOTE_DOWNLOAD_TAGS_AUTO,
-                "reconciler: fetch \(branch) from \(session.remote)")
+                remote,
+                &callbacks,
+                1,
+                GIT_REMOTE_DOWNLOAD_TAGS_AUTO,
+                "reconciler: fetch \(branch) from \(session.remote)"
+            )
             if rc < 0 { throw session.error("git_remote_update_tips", rc) }
 
             var oid = git_oid()
             try check(
-                git_reference_name_to_id(&oid, repo, trackingRef), "git_reference_name_to_id", context: trackingRef)
+                git_reference_name_to_id(&oid, repo, trackingRef),
+                "git_reference_name_to_id",
+                context: trackingRef
+            )
             return ObjectID(oid)
         }
     }

@@ -13,8 +13,12 @@ extension Repository {
             if rc < 0 {
                 let error = GitError.libgit2("git_revparse_single", rc, code: .badRevision, context: revision)
                 throw GitError(
-                    code: .badRevision, call: error.call, errorClass: error.errorClass,
-                    message: "unknown revision: \(error.message)", context: revision)
+                    code: .badRevision,
+                    call: error.call,
+                    errorClass: error.errorClass,
+                    message: "unknown revision: \(error.message)",
+                    context: revision
+                )
             }
             defer { git_object_free(object) }
             var peeled: OpaquePointer?

@@ -10,7 +10,9 @@ extension Repository {
         try withRepository { repo in
             var options = git_status_options()
             try check(
-                git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)), "git_status_options_init")
+                git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)),
+                "git_status_options_init"
+            )
             options.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR
             options.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
             var list: OpaquePointer?

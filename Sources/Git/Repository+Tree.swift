@@ -37,12 +37,15 @@ extension Repository {
                 let collector = TreeCollector()
                 let rc = withExtendedLifetime(collector) {
                     git_tree_walk(
-                        tree, GIT_TREEWALK_PRE,
+                        tree,
+                        GIT_TREEWALK_PRE,
                         { root, entry, payload in
                             let collector = Unmanaged<TreeCollector>.fromOpaque(payload!).takeUnretainedValue()
                             collector.add(root: root, entry: entry!)
                             return 0
-                        }, Unmanaged.passUnretained(collector).toOpaque())
+                        },
+                        Unmanaged.passUnretained(collector).toOpaque()
+                    )
                 }
                 try check(rc, "git_tree_walk", context: commit.hex)
                 return collector.entries.sorted { $0.path < $1.path }
@@ -52,7 +55,10 @@ extension Repository {
 
     /// Finds the blob at `path` in `commit` and hands it and its file mode to `body`; nil when there is none.
     private func withBlob<T>(
-        _ repo: OpaquePointer, path: String, commit: ObjectID, _ body: (OpaquePointer, git_filemode_t) throws -> T
+        _ repo: OpaquePointer,
+        path: String,
+        commit: ObjectID,
+        _ body: (OpaquePointer, git_filemode_t) throws -> T
     ) throws -> T? {
         let path = normalized(path)
         guard !path.isEmpty else { return nil }
@@ -66,8 +72,10 @@ extension Repository {
             let mode = git_tree_entry_filemode(entry)
             var blob: OpaquePointer?
             try check(
-                git_blob_lookup(&blob, repo, git_tree_entry_id(entry)), "git_blob_lookup",
-                context: "\(path) at \(commit.short)")
+                git_blob_lookup(&blob, repo, git_tree_entry_id(entry)),
+                "git_blob_lookup",
+                context: "\(path) at \(commit.short)"
+            )
             defer { git_blob_free(blob) }
             return try body(blob!, mode)
         }

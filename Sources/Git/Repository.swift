@@ -27,14 +27,19 @@ package final class Repository: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw GitError(
-                code: .notFound, call: "Repository.init",
+                code: .notFound,
+                call: "Repository.init",
                 message: "no such directory; pass the work tree of a clone of the homelab repository",
-                context: path)
+                context: path
+            )
         }
         guard isDirectory.boolValue else {
             throw GitError(
-                code: .notARepository, call: "Repository.init",
-                message: "not a directory; pass the work tree of a git clone", context: path)
+                code: .notARepository,
+                call: "Repository.init",
+                message: "not a directory; pass the work tree of a git clone",
+                context: path
+            )
         }
         var repo: OpaquePointer?
         let rc = git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil)
@@ -43,26 +48,40 @@ package final class Repository: Sendable {
             break
         case GIT_ENOTFOUND.rawValue:
             throw GitError.libgit2(
-                "git_repository_open_ext", rc, code: .notARepository, context: path)
+                "git_repository_open_ext",
+                rc,
+                code: .notARepository,
+                context: path
+            )
         case GIT_EOWNER.rawValue:
             let error = GitError.libgit2("git_repository_open_ext", rc, code: .notARepository, context: path)
             throw GitError(
-                code: .notARepository, call: error.call, errorClass: error.errorClass,
+                code: .notARepository,
+                call: error.call,
+                errorClass: error.errorClass,
                 message: "\(error.message); if this user should deploy it, run "
                     + "`git config --global --add safe.directory \(path)` as this user",
-                context: path)
+                context: path
+            )
         default:
             throw GitError.libgit2("git_repository_open_ext", rc, context: path)
         }
         guard let repo else {
             throw GitError(
-                code: .other, call: "git_repository_open_ext", message: "returned no repository", context: path)
+                code: .other,
+                call: "git_repository_open_ext",
+                message: "returned no repository",
+                context: path
+            )
         }
         guard git_repository_is_bare(repo) == 0, let wd = git_repository_workdir(repo) else {
             git_repository_free(repo)
             throw GitError(
-                code: .notARepository, call: "git_repository_workdir",
-                message: "is a bare repository; the reconciler needs a clone with a work tree", context: path)
+                code: .notARepository,
+                call: "git_repository_workdir",
+                message: "is a bare repository; the reconciler needs a clone with a work tree",
+                context: path
+            )
         }
         var workdir = String(cString: wd)
         while workdir.count > 1 && workdir.hasSuffix("/") { workdir.removeLast() }
@@ -97,7 +116,11 @@ func withCommit<T>(_ repo: OpaquePointer, _ id: ObjectID, _ body: (OpaquePointer
     let rc = git_commit_lookup(&commit, repo, &oid)
     if rc < 0 {
         throw GitError.libgit2(
-            "git_commit_lookup", rc, code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil, context: id.hex)
+            "git_commit_lookup",
+            rc,
+            code: rc == GIT_ENOTFOUND.rawValue ? .badRevision : nil,
+            context: id.hex
+        )
     }
     defer { git_commit_free(commit) }
     return try body(commit!)

@@ -35,7 +35,9 @@ struct ConsoleReporter: ProgressReporter {
             Console.line("    … \(unit): waiting \(ConfigDuration.format(elapsed.rounded())) for \(detail)")
         case .stepFinished(let phase, let unit, let action, let ok, let message, let duration):
             let mark = ok ? "✓" : "✗"
-            Console.line("\(prefix(phase))\(mark) \(unit) \(action): \(message) (\(ConfigDuration.format(duration.rounded(to: 0.1))))")
+            Console.line(
+                "\(prefix(phase))\(mark) \(unit) \(action): \(message) (\(ConfigDuration.format(duration.rounded(to: 0.1))))"
+            )
         case .output(let unit, let line):
             if verbose { Console.line("    [\(unit)] \(line)") }
         }
@@ -67,7 +69,9 @@ enum PlanTable {
         if plan.steps.isEmpty {
             lines.append("  no unit is affected")
             if !plan.ignoredPaths.isEmpty {
-                lines.append("  (\(plan.ignoredPaths.count) changed path(s) outside units, e.g. \(plan.ignoredPaths[0]))")
+                lines.append(
+                    "  (\(plan.ignoredPaths.count) changed path(s) outside units, e.g. \(plan.ignoredPaths[0]))"
+                )
             }
             return lines.joined(separator: "\n")
         }
@@ -82,8 +86,12 @@ enum PlanTable {
         let widths = (0..<4).map { col in rows.map { $0[col].count }.max() ?? 0 }
         for row in rows {
             lines.append(
-                "  " + row.enumerated().map { i, cell in i == 3 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-                    .joined(separator: "  "))
+                "  "
+                    + row.enumerated().map { i, cell in
+                        i == 3 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                    }
+                    .joined(separator: "  ")
+            )
         }
         return lines.joined(separator: "\n")
     }

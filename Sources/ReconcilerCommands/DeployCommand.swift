@@ -4,7 +4,8 @@ import ReconcilerCore
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Ensure units (and any dependency of theirs that is down) are up at the deployed commit.")
+        abstract: "Ensure units (and any dependency of theirs that is down) are up at the deployed commit."
+    )
 
     @OptionGroup var global: GlobalOptions
 

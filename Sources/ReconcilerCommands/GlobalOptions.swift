@@ -6,7 +6,10 @@ package struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "The deploy repository (default: $RECONCILER_REPO or /opt/homelab).")
     package var repo: String?
 
-    @Option(name: .customLong("state-dir"), help: "Where state is kept (default: $RECONCILER_STATE_DIR, else reconciler.json's stateDir).")
+    @Option(
+        name: .customLong("state-dir"),
+        help: "Where state is kept (default: $RECONCILER_STATE_DIR, else reconciler.json's stateDir)."
+    )
     package var stateDir: String?
 
     @Option(name: .long, help: "A reconciler.json that governs instead of the repository's own.")

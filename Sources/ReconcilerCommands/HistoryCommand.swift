@@ -4,7 +4,9 @@ import ReconcilerCore
 
 struct HistoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "history", abstract: "Past deployments, newest first, with their steps.")
+        commandName: "history",
+        abstract: "Past deployments, newest first, with their steps."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -19,17 +21,24 @@ struct HistoryCommand: AsyncParsableCommand {
             let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
             let records = try session.reconciler.store.deployments(limit: limit)
             if json {
-                Console.line(JSONOutput.encode(records.map(HistoryEntry.init)))
+                Console.line(StableJSON.encode(records.map(HistoryEntry.init)))
                 return 0
             }
             if records.isEmpty { Console.line("No deployments yet.") }
             for d in records {
                 let from = d.fromCommit.map { String($0.prefix(12)) } ?? "(none)"
-                let took = d.endedAt.map { " in \(ConfigDuration.format(.milliseconds(Int64($0.timeIntervalSince(d.startedAt) * 1000))))" } ?? ""
-                Console.line("#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger) \(from) → \(d.toCommit.prefix(12)): \(d.result.rawValue)\(took)")
+                let took =
+                    d.endedAt.map {
+                        " in \(ConfigDuration.format(.milliseconds(Int64($0.timeIntervalSince(d.startedAt) * 1000))))"
+                    } ?? ""
+                Console.line(
+                    "#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger) \(from) → \(d.toCommit.prefix(12)): \(d.result.rawValue)\(took)"
+                )
                 if let m = d.message { Console.line("    \(m.replacingOccurrences(of: "\n", with: "\n    "))") }
                 for s in d.steps {
-                    Console.line("    \(s.phase.rawValue) \(s.unit) \(s.action): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")")
+                    Console.line(
+                        "    \(s.phase.rawValue) \(s.unit) \(s.action): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
+                    )
                 }
             }
             return 0
@@ -72,9 +81,16 @@ struct HistoryEntry: Encodable {
         endedAt = d.endedAt
         steps = d.steps.map {
             Step(
-                phase: $0.phase.rawValue, unit: $0.unit, action: $0.action, result: $0.result.rawValue,
-                exitCode: $0.exitCode, message: $0.message, startedAt: $0.startedAt, endedAt: $0.endedAt,
-                logTail: $0.logTail)
+                phase: $0.phase.rawValue,
+                unit: $0.unit,
+                action: $0.action,
+                result: $0.result.rawValue,
+                exitCode: $0.exitCode,
+                message: $0.message,
+                startedAt: $0.startedAt,
+                endedAt: $0.endedAt,
+                logTail: $0.logTail
+            )
         }
     }
 }

@@ -6,7 +6,9 @@ import ReconcilerCore
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "What a sync would do, without side effects (no fetch: it plans against the last fetched remote head).")
+        abstract:
+            "What a sync would do, without side effects (no fetch: it plans against the last fetched remote head)."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -33,7 +35,8 @@ struct PlanCommand: AsyncParsableCommand {
                     .configuration,
                     to == nil
                         ? "no fetched remote head (\(toRev)): run `reconciler sync --dry-run` to fetch, or pass --to REV"
-                        : "cannot resolve --to \(toRev): \(error)")
+                        : "cannot resolve --to \(toRev): \(error)"
+                )
             }
             var source: DeploySource?
             if let from {

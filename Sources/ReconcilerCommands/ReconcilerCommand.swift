@@ -4,7 +4,8 @@ import ArgumentParser
 package struct ReconcilerCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "reconciler",
-        abstract: "GitOps for a home server: NixOS + Docker Compose, path-scoped, ordered, health-gated, rolled back on failure.",
+        abstract:
+            "GitOps for a home server: NixOS + Docker Compose, path-scoped, ordered, health-gated, rolled back on failure.",
         discussion: """
             Exit codes: 0 ok · 1 usage or configuration error (including a target commit that fails validation, \
             or a remote that cannot be fetched) · 2 deploy failed and was rolled back · 3 rollback failed (degraded) · \

@@ -3,7 +3,9 @@ import ReconcilerCore
 
 struct RestartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restart", abstract: "Take units down and bring them up again at the deployed commit, health-gated.")
+        commandName: "restart",
+        abstract: "Take units down and bring them up again at the deployed commit, health-gated."
+    )
 
     @OptionGroup var global: GlobalOptions
 

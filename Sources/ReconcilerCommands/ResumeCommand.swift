@@ -4,7 +4,8 @@ import ReconcilerCore
 struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Release a hold or a degraded state, and let failed commits be retried.")
+        abstract: "Release a hold or a degraded state, and let failed commits be retried."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -15,7 +16,8 @@ struct ResumeCommand: AsyncParsableCommand {
             Console.line(
                 released.isEmpty
                     ? "Nothing was held; failed commits may be retried by the next sync."
-                    : "Released: \(released.joined(separator: "; ")). The next sync deploys the remote head.")
+                    : "Released: \(released.joined(separator: "; ")). The next sync deploys the remote head."
+            )
             return 0
         }
     }

@@ -5,7 +5,9 @@ struct RollbackCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Deploy an earlier commit (HEAD is the deployed commit, so HEAD~1 works).",
-        discussion: "Holds automatic syncs on the commit rolled back from until the remote moves or `reconciler resume`.")
+        discussion:
+            "Holds automatic syncs on the commit rolled back from until the remote moves or `reconciler resume`."
+    )
 
     @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,12 @@ struct Session {
     let reconciler: Reconciler
     let lock: FileLock?
 
-    static func open(_ options: GlobalOptions, command: String, locking: Bool, reporter: (any ProgressReporter)? = nil)
+    static func open(
+        _ options: GlobalOptions,
+        command: String,
+        locking: Bool,
+        reporter: (any ProgressReporter)? = nil
+    )
         throws -> Session
     {
         let logger = Logger(label: "reconciler")
@@ -47,8 +52,13 @@ struct Session {
             }
         }
         let reconciler = Reconciler(
-            repository: repository, store: store, runner: ProcessRunner(logger: logger), logger: logger,
-            reporter: reporter ?? ConsoleReporter(verbose: options.verbose), configOverride: options.config)
+            repository: repository,
+            store: store,
+            runner: ProcessRunner(logger: logger),
+            logger: logger,
+            reporter: reporter ?? ConsoleReporter(verbose: options.verbose),
+            configOverride: options.config
+        )
         return Session(reconciler: reconciler, lock: lock)
     }
 }
@@ -98,7 +108,9 @@ func finish(_ outcome: DeployOutcome) -> Int32 {
     case .failed(let why):
         Console.error("Deploy failed: \(why)")
     case .degraded(let why):
-        Console.error("DEGRADED: \(why)\nNo automatic deploys until an operator acts: fix the cause, then `reconciler resume`.")
+        Console.error(
+            "DEGRADED: \(why)\nNo automatic deploys until an operator acts: fix the cause, then `reconciler resume`."
+        )
     }
     return outcome.exitCode.rawValue
 }

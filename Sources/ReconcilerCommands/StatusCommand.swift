@@ -6,7 +6,8 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Deployed commit, remote head, last result, each unit's state.",
-        discussion: "Exits 3 when degraded, 5 when drifted, 2 when the last deploy failed or a unit is failed, else 0.")
+        discussion: "Exits 3 when degraded, 5 when drifted, 2 when the last deploy failed or a unit is failed, else 0."
+    )
 
     @OptionGroup var global: GlobalOptions
 
@@ -18,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
             let session = try Session.open(global, command: "status", locking: false, reporter: SilentReporter())
             let report = try await session.reconciler.status()
             if json {
-                Console.line(JSONOutput.encode(report))
+                Console.line(StableJSON.encode(report))
             } else {
                 Console.line(render(report))
             }
@@ -34,31 +35,33 @@ struct StatusCommand: AsyncParsableCommand {
         lines.append("remote    \(r.remote.map { "\($0.short) \($0.summary)" } ?? "not fetched yet")")
         if let d = r.lastDeployment {
             lines.append(
-                "last      #\(d.id) \(d.trigger) → \(d.to.prefix(12)): \(d.result)\(d.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")")
+                "last      #\(d.id) \(d.trigger) → \(d.to.prefix(12)): \(d.result)\(d.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
+            )
         }
-        if let d = r.degraded { lines.append("DEGRADED  \(d.reason)\n          fix the cause, then `reconciler resume`") }
-        if let h = r.hold { lines.append("hold      \(h.commit.prefix(12)) is not deployed automatically (\(h.reason)); `reconciler resume` releases it") }
+        if let d = r.degraded {
+            lines.append("DEGRADED  \(d.reason)\n          fix the cause, then `reconciler resume`")
+        }
+        if let h = r.hold {
+            lines.append(
+                "hold      \(h.commit.prefix(12)) is not deployed automatically (\(h.reason)); `reconciler resume` releases it"
+            )
+        }
         if let f = r.failedCommit { lines.append("failed    \(f.commit.prefix(12)) is not retried: \(f.reason)") }
         if !r.drift.isEmpty { lines.append("drift     \(r.drift.joined(separator: ", "))") }
         lines.append("")
-        let rows = [["UNIT", "STATE", "LIVE", "COMMIT"]] + r.units.map { u in
-            [u.id, u.state, u.live ?? "-", u.commit.map { String($0.prefix(12)) } ?? "-"]
-        }
+        let rows =
+            [["UNIT", "STATE", "LIVE", "COMMIT"]]
+            + r.units.map { u in
+                [u.id, u.state, u.live ?? "-", u.commit.map { String($0.prefix(12)) } ?? "-"]
+            }
         let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
         for row in rows {
-            lines.append(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+            lines.append(
+                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                    separator: "  "
+                )
+            )
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Stable JSON: sorted keys, ISO 8601 dates.
-enum JSONOutput {
-    static func encode(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -3,7 +3,9 @@ import ReconcilerCore
 
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Take units' containers down (compose down).")
+        commandName: "stop",
+        abstract: "Take units' containers down (compose down)."
+    )
 
     @OptionGroup var global: GlobalOptions
 

@@ -4,7 +4,8 @@ import ReconcilerCore
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Fetch, and deploy the remote branch head if it is new (one shot).")
+        abstract: "Fetch, and deploy the remote branch head if it is new (one shot)."
+    )
 
     @OptionGroup var global: GlobalOptions
 

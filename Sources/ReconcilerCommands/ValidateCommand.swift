@@ -4,7 +4,8 @@ import ReconcilerCore
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Run every check of a deploy (config, compose config, .env keys, system.check) on the work tree.")
+        abstract: "Run every check of a deploy (config, compose config, .env keys, system.check) on the work tree."
+    )
 
     @OptionGroup var global: GlobalOptions
 

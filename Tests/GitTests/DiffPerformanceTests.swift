@@ -60,7 +60,8 @@ import Testing
         print(
             "diff of 2,000 files (\(result.count) changes, 5 renames): first \(ms(cold)) ms, median of 10 "
                 + "\(ms(median)) ms in-process; `git diff --name-status -M` spawned: \(ms(cliTime)) ms; "
-                + "from the empty tree (2,002 added): \(ms(fullTime)) ms")
+                + "from the empty tree (2,002 added): \(ms(fullTime)) ms"
+        )
         #expect(median < .seconds(2))
     }
 

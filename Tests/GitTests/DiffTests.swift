@@ -29,7 +29,8 @@ import Testing
                 .modified("services/plex/compose.yml"),
                 .added("services/radarr/compose.yml"),
                 .deleted("services/sonarr/shows/compose.yml"),
-            ])
+            ]
+        )
         #expect(changes.flatMap(\.paths).contains("docs/old-name.md"))
     }
 
@@ -65,7 +66,8 @@ import Testing
         let repo = try Repository(at: fixture.clone)
         _ = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
         #expect(
-            try repo.diff(from: ObjectID(hex: from), to: ObjectID(hex: to)) == [.modified("link"), .modified("run.sh")])
+            try repo.diff(from: ObjectID(hex: from), to: ObjectID(hex: to)) == [.modified("link"), .modified("run.sh")]
+        )
     }
 
     @Test func unknownCommitIsABadRevision() throws {

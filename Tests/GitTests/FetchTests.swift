@@ -23,13 +23,21 @@ import Testing
         let repo = try Repository(at: fixture.clone)
         let first = try fixture.commit(files: ["a.txt": "a\n"])
         let viaURL = try repo.fetch(
-            remote: "file://\(fixture.remote)", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+            remote: "file://\(fixture.remote)",
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .seconds(20)
+        )
         #expect(viaURL.hex == first)
         #expect(try repo.commit(for: "refs/remotes/\(Repository.anonymousRemoteName)/main").id.hex == first)
 
         let second = try fixture.commit(files: ["a.txt": "b\n"])
         let viaPath = try repo.fetch(
-            remote: fixture.remote, branch: "main", credentials: Credentials(), timeout: .seconds(20))
+            remote: fixture.remote,
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .seconds(20)
+        )
         #expect(viaPath.hex == second)
         #expect(try repo.commit(for: "reconciler/main").id.hex == second)
         // origin/main was not moved by the URL fetches.

@@ -31,8 +31,11 @@ import Testing
         let credentials = Credentials(tokenFile: tokenFile, tokenUser: "oauth2")
         let error = try #require(throws: GitError.self) {
             try repo.fetch(
-                remote: "http://127.0.0.1:\(server.port)/me/homelab.git", branch: "main", credentials: credentials,
-                timeout: .seconds(20))
+                remote: "http://127.0.0.1:\(server.port)/me/homelab.git",
+                branch: "main",
+                credentials: credentials,
+                timeout: .seconds(20)
+            )
         }
         #expect(error.code == .auth, "\(error)")
         #expect(error.message.contains("rejected the token from \(tokenFile)"), "\(error)")

@@ -23,12 +23,14 @@ import Testing
         #expect(hex(SHA1.hash(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(
             hex(SHA1.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
-                == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+                == "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        )
         #expect(hex(SHA1.hash([UInt8](repeating: 0x61, count: 1_000))) == "291e9a6c66994949b57ba5e650361e98fc36b1ba")
         // RFC 2202 test case 2.
         #expect(
             hex(SHA1.hmac(key: Array("Jefe".utf8), message: Array("what do ya want for nothing?".utf8)))
-                == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+                == "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"
+        )
     }
 
     @Test func plainPortAndWildcardEntries() {
@@ -41,7 +43,8 @@ import Testing
                 \(line("*.example.org,!bad.example.org", key))
                 @cert-authority *.corp \(line("x", other).split(separator: " ").dropFirst().joined(separator: " "))
                 garbage line
-                """)
+                """
+        )
         #expect(file.verify(host: "github.com", port: 22, key: key) == .match)
         #expect(file.verify(host: "GitHub.com", port: 22, key: key) == .match)
         #expect(file.verify(host: "github.com", port: 2222, key: key) == .unknown)
@@ -59,7 +62,8 @@ import Testing
                 \(line("host-b", rsa))
                 \(line("host-c", key))
                 @revoked \(line("host-c", key))
-                """)
+                """
+        )
         #expect(file.verify(host: "host-a", port: 22, key: other) == .changed)
         #expect(file.verify(host: "host-b", port: 22, key: key) == .otherTypes(["ssh-rsa"]))
         #expect(file.verify(host: "host-c", port: 22, key: key) == .revoked)

@@ -12,7 +12,11 @@ import Testing
         let third = try fixture.commit(files: ["a.txt": "3\n"], message: "third\n\nbody text")
         let repo = try Repository(at: fixture.clone)
         let fetched = try repo.fetch(
-            remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+            remote: "origin",
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .seconds(20)
+        )
         try repo.checkout(fetched)
         return (fixture, repo, [first, second, third])
     }

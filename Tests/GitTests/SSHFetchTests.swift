@@ -13,9 +13,16 @@ import Testing
         let sha = try fixture.commit(files: ["over-ssh.txt": "hi\n"])
         let repo = try Repository(at: fixture.clone)
         let credentials = Credentials(
-            sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: server.knownHosts)
+            sshPrivateKey: server.clientKey,
+            useSSHAgent: false,
+            knownHostsFile: server.knownHosts
+        )
         let head = try repo.fetch(
-            remote: server.url(fixture.remote), branch: "main", credentials: credentials, timeout: .seconds(30))
+            remote: server.url(fixture.remote),
+            branch: "main",
+            credentials: credentials,
+            timeout: .seconds(30)
+        )
         #expect(head.hex == sha, "\(server.log)")
         #expect(try repo.commit(for: "reconciler/main").id.hex == sha)
     }
@@ -30,7 +37,10 @@ import Testing
         let repo = try Repository(at: fixture.clone)
         // The public key is found beside the private key when not given.
         let credentials = Credentials(
-            sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: server.knownHosts)
+            sshPrivateKey: server.clientKey,
+            useSSHAgent: false,
+            knownHostsFile: server.knownHosts
+        )
         let head = try repo.fetch(remote: "origin", branch: "main", credentials: credentials, timeout: .seconds(30))
         #expect(head.hex == sha)
         #expect(try repo.commit(for: "origin/main").id.hex == sha)
@@ -47,9 +57,16 @@ import Testing
         #expect(hashed.hasPrefix("|1|"))
         let repo = try Repository(at: fixture.clone)
         let credentials = Credentials(
-            sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: server.knownHosts)
+            sshPrivateKey: server.clientKey,
+            useSSHAgent: false,
+            knownHostsFile: server.knownHosts
+        )
         let head = try repo.fetch(
-            remote: server.url(fixture.remote), branch: "main", credentials: credentials, timeout: .seconds(30))
+            remote: server.url(fixture.remote),
+            branch: "main",
+            credentials: credentials,
+            timeout: .seconds(30)
+        )
         #expect(head.hex == (try fixture.remoteHead()))
     }
 
@@ -64,7 +81,11 @@ import Testing
         let credentials = Credentials(sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: empty)
         let error = try #require(throws: GitError.self) {
             try repo.fetch(
-                remote: server.url(fixture.remote), branch: "main", credentials: credentials, timeout: .seconds(30))
+                remote: server.url(fixture.remote),
+                branch: "main",
+                credentials: credentials,
+                timeout: .seconds(30)
+            )
         }
         #expect(error.code == .certificate, "\(error)")
         #expect(error.message.contains("127.0.0.1"))
@@ -85,7 +106,11 @@ import Testing
         let credentials = Credentials(sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: file)
         let error = try #require(throws: GitError.self) {
             try repo.fetch(
-                remote: server.url(fixture.remote), branch: "main", credentials: credentials, timeout: .seconds(30))
+                remote: server.url(fixture.remote),
+                branch: "main",
+                credentials: credentials,
+                timeout: .seconds(30)
+            )
         }
         #expect(error.code == .certificate)
         #expect(error.message.contains("does not match"), "\(error)")
@@ -98,11 +123,18 @@ import Testing
         defer { fixture.remove() }
         let repo = try Repository(at: fixture.clone)
         let credentials = Credentials(
-            sshPrivateKey: server.wrongKey, useSSHAgent: false, knownHostsFile: server.knownHosts)
+            sshPrivateKey: server.wrongKey,
+            useSSHAgent: false,
+            knownHostsFile: server.knownHosts
+        )
         let start = ContinuousClock.now
         let error = try #require(throws: GitError.self) {
             try repo.fetch(
-                remote: server.url(fixture.remote), branch: "main", credentials: credentials, timeout: .seconds(30))
+                remote: server.url(fixture.remote),
+                branch: "main",
+                credentials: credentials,
+                timeout: .seconds(30)
+            )
         }
         #expect(ContinuousClock.now - start < .seconds(15))
         #expect(error.code == .auth, "\(error)")
@@ -118,7 +150,10 @@ import Testing
         defer { fixture.remove() }
         let repo = try Repository(at: fixture.clone)
         let credentials = Credentials(
-            sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: server.knownHosts)
+            sshPrivateKey: server.clientKey,
+            useSSHAgent: false,
+            knownHostsFile: server.knownHosts
+        )
         let missing = fixture.directory.appending("nope.git")
         let error = try #require(throws: GitError.self) {
             try repo.fetch(remote: server.url(missing), branch: "main", credentials: credentials, timeout: .seconds(30))

@@ -16,7 +16,11 @@ import Testing
         let start = ContinuousClock.now
         let error = try #require(throws: GitError.self) {
             try repo.fetch(
-                remote: url, branch: "main", credentials: Credentials(useSSHAgent: false), timeout: .seconds(2))
+                remote: url,
+                branch: "main",
+                credentials: Credentials(useSSHAgent: false),
+                timeout: .seconds(2)
+            )
         }
         let elapsed = ContinuousClock.now - start
         #expect(error.code == .timeout, "\(error)")
@@ -33,11 +37,15 @@ import Testing
         defer { fixture.remove() }
         let repo = try Repository(at: fixture.clone)
         _ = try? repo.fetch(
-            remote: "http://127.0.0.1:\(listener.port)/x.git", branch: "main", credentials: Credentials(),
-            timeout: .milliseconds(500))
+            remote: "http://127.0.0.1:\(listener.port)/x.git",
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .milliseconds(500)
+        )
         let sha = try fixture.commit(files: ["x": "x\n"])
         #expect(
             try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20)).hex
-                == sha)
+                == sha
+        )
     }
 }

@@ -45,7 +45,8 @@ import Testing
                 TreeEntry(path: "services/current", kind: .symlink),
                 TreeEntry(path: "services/plex/compose.yml", kind: .file),
                 TreeEntry(path: "vendor/lib", kind: .submodule),
-            ])
+            ]
+        )
         #expect(try repo.symlinkTarget(of: "services/current", at: ObjectID(hex: head)) == "plex")
         #expect(try repo.symlinkTarget(of: "README.md", at: ObjectID(hex: head)) == nil)
         #expect(try repo.symlinkTarget(of: "missing", at: ObjectID(hex: head)) == nil)

@@ -23,7 +23,11 @@ import Testing
 
         let repo = try Repository(at: clone)
         let fetched = try repo.fetch(
-            remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+            remote: "origin",
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .seconds(20)
+        )
         #expect(fetched.hex == target)
         try repo.checkout(fetched)
 
@@ -89,7 +93,8 @@ import Testing
         #expect(
             try repo.modifiedTrackedFiles() == [
                 "README.md", "services/plex/compose.yml", "services/sonarr/compose.yml",
-            ])
+            ]
+        )
     }
 
     @Test func stagedChangesAreDrift() throws {

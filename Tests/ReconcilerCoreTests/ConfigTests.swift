@@ -21,7 +21,8 @@ import Testing
         #expect(config.units.count == 2)
         #expect(config.groups["media"]?.count == 6)
         #expect(
-            config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: "/var/lib/reconciler/webhook.secret"))
+            config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: "/var/lib/reconciler/webhook.secret")
+        )
         #expect(config.notify == [NotifyTarget(url: "https://discord.com/api/webhooks/123/abc", format: .discord)])
         #expect(config.source == "reconciler.json")
     }
@@ -66,13 +67,18 @@ import Testing
              "units": {"plex": {"healthTimeout": "5m"}},
              "webhook": {},
              "notify": [{"url": "https://ntfy.sh/homelab", "format": "ntfy"}, {"url": "http://10.0.0.2/hook"}]}
-            """#)
+            """#
+        )
         #expect(config.fetchTimeout == .seconds(30))
         #expect(
             config.auth
                 == AuthConfig(
-                    sshKey: "/root/.ssh/id_ed25519", knownHosts: "/root/.ssh/known_hosts",
-                    tokenFile: "/run/secrets/token", tokenUser: "oauth2"))
+                    sshKey: "/root/.ssh/id_ed25519",
+                    knownHosts: "/root/.ssh/known_hosts",
+                    tokenFile: "/run/secrets/token",
+                    tokenUser: "oauth2"
+                )
+        )
         #expect(config.healthTimeout(for: "plex") == .seconds(300))
         #expect(config.healthTimeout(for: "gluetun") == .seconds(120))
         #expect(config.webhook == WebhookConfig(listen: "127.0.0.1:9876", secretFile: nil))
@@ -295,7 +301,8 @@ import Testing
         #expect(
             error?.description
                 == #"reconciler.json: units.sonarr/shows.dependsOn: unknown unit "prowlar" (did you mean "prowlarr"?); "#
-                + "units under services/: " + seedIDs.joined(separator: ", "))
+                + "units under services/: " + seedIDs.joined(separator: ", ")
+        )
     }
 
     @Test func unknownUnitKeyIsNamed() throws {
@@ -339,14 +346,16 @@ import Testing
             {"units": {"plex": {"dependsOn": ["tdarr"]}, "tdarr": {"dependsOn": ["deluge"]},
                        "deluge": {"dependsOn": ["gluetun"]}, "gluetun": {"dependsOn": ["plex"]},
                        "prowlarr": {"dependsOn": ["gluetun"]}}}
-            """#)
+            """#
+        )
         let units = try seedUnits()
         let error = configError { () throws(ConfigError) in try config.validate(units: units) }
         #expect(error?.code == .dependencyCycle)
         #expect(
             error?.description
                 == "reconciler.json: units.deluge.dependsOn: dependency cycle: deluge → gluetun → plex → tdarr → deluge; "
-                + "remove one of these dependsOn entries")
+                + "remove one of these dependsOn entries"
+        )
     }
 
     @Test func selfDependencyIsRefused() throws {

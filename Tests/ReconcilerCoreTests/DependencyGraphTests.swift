@@ -28,7 +28,8 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
                 ["grafana", "profilarr", "tdarr"],
                 ["plex", "radarr/anime", "radarr/movies", "sonarr/anime", "sonarr/shows"],
                 ["overseerr"],
-            ])
+            ]
+        )
     }
 
     @Test func closureAddsEverythingNeeded() {
@@ -38,7 +39,8 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
             graph.closure(["overseerr"]) == [
                 "overseerr", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "prowlarr", "tdarr",
                 "profilarr", "deluge", "gluetun",
-            ])
+            ]
+        )
         #expect(graph.closure(["grafana", "pihole"]) == ["grafana", "loki", "prometheus", "alloy", "pihole"])
         #expect(graph.closure([]) == [])
     }
@@ -57,7 +59,8 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
         #expect(
             graph.dependents(of: "tdarr") == [
                 "plex", "sonarr/shows", "sonarr/anime", "radarr/movies", "radarr/anime", "overseerr",
-            ])
+            ]
+        )
         #expect(graph.dependents(of: "gluetun").count == 10)
         #expect(graph.dependents(of: "overseerr") == [])
         #expect(graph.dependents(of: "alloy") == ["loki", "prometheus", "grafana"])
@@ -76,7 +79,8 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
                 #expect(
                     error.message
                         == "dependency cycle: gluetun → overseerr → radarr/anime → profilarr → prowlarr → gluetun; "
-                        + "remove one of these dependsOn entries")
+                        + "remove one of these dependsOn entries"
+                )
             }
         }
     }
@@ -100,7 +104,8 @@ let justfileUnits: Set<String> = Set(justfileDependencies.keys).union([
             #expect(error.code == .selfDependency)
             #expect(
                 error.description
-                    == #"reconciler.json: units.a.dependsOn: "a" depends on itself; remove it from its own dependsOn"#)
+                    == #"reconciler.json: units.a.dependsOn: "a" depends on itself; remove it from its own dependsOn"#
+            )
         }
         do {
             _ = try DependencyGraph(units: ["plex", "tdarr"], dependsOn: ["plex": ["tdar"]])

@@ -41,8 +41,11 @@ func discover(
     symlinks: [String: String] = [:]
 ) throws(UnitError) -> UnitSet {
     try UnitDiscovery.discover(
-        entries: entries, servicesRoot: servicesRoot, systemRoot: systemRoot,
-        symlinkTarget: { symlinks[$0] })
+        entries: entries,
+        servicesRoot: servicesRoot,
+        systemRoot: systemRoot,
+        symlinkTarget: { symlinks[$0] }
+    )
 }
 
 func seedUnits() throws -> UnitSet {

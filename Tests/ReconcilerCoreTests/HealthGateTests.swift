@@ -18,7 +18,8 @@ import Testing
         #expect(HealthGate.judge([c("running")]) == .passed("1 running"))
         #expect(
             HealthGate.judge([c("running", "healthy"), c("exited", exit: 0, name: "x-migrate-1")])
-                == .passed("1 running (1 healthy), 1 completed"))
+                == .passed("1 running (1 healthy), 1 completed")
+        )
     }
 
     @Test func failsAtOnceOnUnhealthyDeadOrNonZeroExit() {
@@ -26,11 +27,15 @@ import Testing
         #expect(HealthGate.judge([c("dead")]) == .failed("container x-app-1 is dead"))
         #expect(
             HealthGate.judge([c("running", "healthy"), c("exited", exit: 3, name: "x-job-1")])
-                == .failed("container x-job-1 exited with code 3"))
+                == .failed("container x-job-1 exited with code 3")
+        )
     }
 
     @Test func pendingNamesWhatIsNotReady() {
-        #expect(HealthGate.pending([c("running", "starting"), c("running", "healthy", name: "ok-1")]) == "x-app-1 running/starting")
+        #expect(
+            HealthGate.pending([c("running", "starting"), c("running", "healthy", name: "ok-1")])
+                == "x-app-1 running/starting"
+        )
     }
 
     @Test func parsesBothComposePsFormats() throws {

@@ -20,8 +20,12 @@ import Testing
         firstDeploy: Bool = false
     ) -> Impact {
         PathMapper.impact(
-            changes: changes, old: firstDeploy ? nil : (old ?? seed), new: new ?? seed,
-            oldConfig: oldConfig, newConfig: newConfig)
+            changes: changes,
+            old: firstDeploy ? nil : (old ?? seed),
+            new: new ?? seed,
+            oldConfig: oldConfig,
+            newConfig: newConfig
+        )
     }
 
     @Test func nixosChangeIsTheSystem() {
@@ -30,7 +34,9 @@ import Testing
             result
                 == Impact(
                     system: true,
-                    reasons: ["system": ["nixos/configuration.nix", "nixos/modules/groups/media/media.nix"]]))
+                    reasons: ["system": ["nixos/configuration.nix", "nixos/modules/groups/media/media.nix"]]
+                )
+        )
     }
 
     @Test func nixosServiceModuleIsTheSystemAndEveryUnitOfTheService() {
@@ -41,7 +47,8 @@ import Testing
         #expect(impact([.deleted("nixos/modules/services/plex/user.nix")]).units == ["plex"])
         #expect(
             impact([.modified("nixos/modules/services/monitoring/user.nix")]).units
-                == ["monitoring", "monitoring/node-exporter"])
+                == ["monitoring", "monitoring/node-exporter"]
+        )
     }
 
     @Test func nixosServiceModuleOfNoUnitOrAtTheTopIsOnlyTheSystem() {
@@ -56,7 +63,9 @@ import Testing
         #expect(
             result
                 == Impact(
-                    units: ["plex"], reasons: ["plex": ["services/plex/compose.yml", "services/plex/config/prefs.xml"]])
+                    units: ["plex"],
+                    reasons: ["plex": ["services/plex/compose.yml", "services/plex/config/prefs.xml"]]
+                )
         )
     }
 
@@ -72,7 +81,8 @@ import Testing
         #expect(
             result.reasons == [
                 "sonarr/anime": ["services/sonarr/.env.example"], "sonarr/shows": ["services/sonarr/.env.example"],
-            ])
+            ]
+        )
     }
 
     @Test func sharedDirectoryOfMultiInstanceServiceIsEveryInstance() {
@@ -91,7 +101,8 @@ import Testing
         #expect(impact([.modified("services/monitoring/compose.yml")]).units == ["monitoring"])
         #expect(
             impact([.modified("services/monitoring/node-exporter/compose.yml")]).units
-                == ["monitoring/node-exporter"])
+                == ["monitoring/node-exporter"]
+        )
         #expect(impact([.added("services/monitoring/rules/alerts.yml")]).units == ["monitoring"])
     }
 
@@ -109,14 +120,17 @@ import Testing
                 .deleted("services/plex/compose.yml"), .deleted("services/plex/README.md"),
                 .deleted("services/plex/.env.example"),
             ],
-            new: new)
+            new: new
+        )
         #expect(
             result
                 == Impact(
                     pruned: ["plex"],
                     reasons: [
                         "plex": ["services/plex/.env.example", "services/plex/README.md", "services/plex/compose.yml"]
-                    ]))
+                    ]
+                )
+        )
     }
 
     @Test func deletingOnlyTheComposeFilePrunesTheUnit() throws {
@@ -139,13 +153,15 @@ import Testing
 
     @Test func renamedUnitDirectoryPrunesTheOldAndAppliesTheNew() throws {
         let new = try discover(
-            files(seedPaths.map { $0.replacingOccurrences(of: "services/plex/", with: "services/jellyfin/") }))
+            files(seedPaths.map { $0.replacingOccurrences(of: "services/plex/", with: "services/jellyfin/") })
+        )
         let result = impact(
             [
                 .renamed(from: "services/plex/compose.yml", to: "services/jellyfin/compose.yml"),
                 .renamed(from: "services/plex/README.md", to: "services/jellyfin/README.md"),
             ],
-            new: new)
+            new: new
+        )
         #expect(result.units == ["jellyfin"])
         #expect(result.pruned == ["plex"])
         #expect(result.reasons["plex"] == ["services/plex/README.md", "services/plex/compose.yml"])
@@ -155,7 +171,10 @@ import Testing
         let old = try discover(files(["services/AI/compose.yml"]))
         let new = try discover(files(["services/ai/compose.yml"]))
         let result = impact(
-            [.renamed(from: "services/AI/compose.yml", to: "services/ai/compose.yml")], old: old, new: new)
+            [.renamed(from: "services/AI/compose.yml", to: "services/ai/compose.yml")],
+            old: old,
+            new: new
+        )
         #expect(result.units == ["ai"])
         #expect(result.pruned.isEmpty)
         #expect(result.reasons.keys.sorted() == ["ai"])
@@ -169,7 +188,9 @@ import Testing
                 .renamed(from: "services/lidarr/compose.yml", to: "services/lidarr/music/compose.yml"),
                 .added("services/lidarr/audiobooks/compose.yml"),
             ],
-            old: old, new: new)
+            old: old,
+            new: new
+        )
         #expect(result.units == ["lidarr/audiobooks", "lidarr/music"])
         #expect(result.pruned == ["lidarr"])
     }
@@ -186,7 +207,8 @@ import Testing
             result.ignoredPaths == [
                 "Makefile", "README.md", "Sources/reconciler/main.swift", "docs/setup.md", "nixosx/flake.nix",
                 "services/README.template.md", "services/compose.yml", "services/notes/todo.md",
-            ])
+            ]
+        )
     }
 
     @Test func mixedChangeKeepsOnlyUnmappedPathsAsIgnored() {
@@ -219,14 +241,20 @@ import Testing
         config.system.root = "os"
         let units = try discover(
             files(["stacks/AI/compose.yml", "stacks/media/jellyfin/compose.yml", "os/flake.nix"]),
-            servicesRoot: "stacks", systemRoot: "os")
+            servicesRoot: "stacks",
+            systemRoot: "os"
+        )
         let result = impact(
             [
                 .modified("stacks/AI/compose.yml"), .modified("stacks/media/.env.example"), .modified("os/flake.nix"),
                 .modified("nixos/flake.nix"), .modified("services/plex/compose.yml"),
                 .modified("os/modules/services/AI/user.nix"),
             ],
-            old: units, new: units, oldConfig: config, newConfig: config)
+            old: units,
+            new: units,
+            oldConfig: config,
+            newConfig: config
+        )
         #expect(result.system)
         #expect(result.units == ["AI", "media/jellyfin"])
         #expect(result.ignoredPaths == ["nixos/flake.nix", "services/plex/compose.yml"])
@@ -240,7 +268,8 @@ import Testing
         #expect(
             json == #"{"ignoredPaths":["x"],"pruned":[],"reasons":{"sonarr\/anime":["services\/sonarr\/.env.example"],"#
                 + #""sonarr\/shows":["services\/sonarr\/.env.example"],"system":["nixos\/flake.nix"]},"system":true,"#
-                + #""units":["sonarr\/anime","sonarr\/shows"]}"#)
+                + #""units":["sonarr\/anime","sonarr\/shows"]}"#
+        )
         #expect(try JSONDecoder().decode(Impact.self, from: Data(json.utf8)) == result)
     }
 }
@@ -254,7 +283,12 @@ import Testing
 
     func configChange(_ old: Config?, _ new: Config, new units: UnitSet? = nil) -> Impact {
         PathMapper.impact(
-            changes: [.modified("reconciler.json")], old: seed, new: units ?? seed, oldConfig: old, newConfig: new)
+            changes: [.modified("reconciler.json")],
+            old: seed,
+            new: units ?? seed,
+            oldConfig: old,
+            newConfig: new
+        )
     }
 
     @Test func changedDependenciesAffectThatUnit() throws {
@@ -304,13 +338,19 @@ import Testing
         var new = Config()
         new.services.root = "stacks"
         let moved = try discover(
-            files(seedPaths.map { $0.replacingOccurrences(of: "services/", with: "stacks/") }), servicesRoot: "stacks")
+            files(seedPaths.map { $0.replacingOccurrences(of: "services/", with: "stacks/") }),
+            servicesRoot: "stacks"
+        )
         let result = PathMapper.impact(
             changes: [
                 .modified("reconciler.json"),
                 .renamed(from: "services/plex/compose.yml", to: "stacks/plex/compose.yml"),
             ],
-            old: seed, new: moved, oldConfig: Config(), newConfig: new)
+            old: seed,
+            new: moved,
+            oldConfig: Config(),
+            newConfig: new
+        )
         #expect(result.units == Set(seedIDs))
         #expect(result.pruned.isEmpty)
         #expect(result.reasons["plex"] == ["reconciler.json", "services/plex/compose.yml", "stacks/plex/compose.yml"])
@@ -338,7 +378,11 @@ import Testing
 
     @Test func unchangedConfigFileWithoutOldConfigMeansNothingExtra() {
         let result = PathMapper.impact(
-            changes: [.modified("services/plex/compose.yml")], old: seed, new: seed, oldConfig: nil, newConfig: Config()
+            changes: [.modified("services/plex/compose.yml")],
+            old: seed,
+            new: seed,
+            oldConfig: nil,
+            newConfig: Config()
         )
         #expect(result.units == ["plex"])
         #expect(!result.system)

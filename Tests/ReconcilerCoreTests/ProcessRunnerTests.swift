@@ -26,7 +26,8 @@ import Testing
     @Test func capturesStdoutAndInterleavesStderrInTheTail() async throws {
         let result = try await runner.run(
             ["sh", "-c", "echo out1; sleep 0.3; echo err1 >&2; sleep 0.3; echo out2; printf 'no newline'"],
-            timeout: .seconds(10))
+            timeout: .seconds(10)
+        )
         #expect(result.stdout == "out1\nout2\nno newline")
         #expect(result.outputTail == "out1\nerr1\nout2\nno newline\n")
         #expect(result.duration > .milliseconds(500))
@@ -35,7 +36,9 @@ import Testing
     @Test func environmentIsAddedToTheInheritedOne() async throws {
         let result = try await runner.run(
             ["sh", "-c", #"printf '%s|%s' "$RECONCILER_TEST" "${PATH:+has-path}""#],
-            environment: ["RECONCILER_TEST": "hello world"], timeout: .seconds(10))
+            environment: ["RECONCILER_TEST": "hello world"],
+            timeout: .seconds(10)
+        )
         #expect(result.stdout == "hello world|has-path")
     }
 
@@ -85,7 +88,9 @@ import Testing
         let error = await #expect(throws: ProcessError.self) {
             _ = try await runner.run(
                 ["sh", "-c", #"sleep 100 & echo $! > "$0"; echo started; sleep 100"#, pidFile],
-                in: dir.path, timeout: .milliseconds(500))
+                in: dir.path,
+                timeout: .milliseconds(500)
+            )
         }
         let elapsed = clock.now - start
         #expect(error?.code == .timedOut)
@@ -108,7 +113,8 @@ import Testing
             // SIG_IGN survives exec: neither the shell nor its sleep can be stopped with SIGTERM.
             _ = try await runner.run(
                 ["sh", "-c", #"trap '' TERM; sleep 100 & echo $! > "$0"; wait"#, pidFile],
-                timeout: .milliseconds(300))
+                timeout: .milliseconds(300)
+            )
         }
         let elapsed = clock.now - start
         #expect(error?.code == .timedOut)
@@ -127,7 +133,8 @@ import Testing
             // The shell dies on SIGTERM at once; its background job ignores SIGTERM.
             _ = try await runner.run(
                 ["sh", "-c", #"(trap '' TERM; exec sleep 100) & echo $! > "$0"; sleep 100"#, pidFile],
-                timeout: .milliseconds(300))
+                timeout: .milliseconds(300)
+            )
         }
         #expect(error?.code == .timedOut)
         let grandchild = try #require(Int32(try String(contentsOfFile: pidFile, encoding: .utf8).trimmed))
@@ -146,7 +153,10 @@ import Testing
         while ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").isEmpty {
             try await Task.sleep(for: .milliseconds(20))
             waited += 1
-            if waited > 500 { Issue.record("the child never started"); return }
+            if waited > 500 {
+                Issue.record("the child never started")
+                return
+            }
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -164,7 +174,8 @@ import Testing
     @Test func onLineReceivesEveryLine() async throws {
         let lines = Mutex<[String]>([])
         let result = try await runner.run(
-            ["sh", "-c", #"printf 'one\r\ntwo\n'; echo three >&2; printf 'four'"#], timeout: .seconds(10)
+            ["sh", "-c", #"printf 'one\r\ntwo\n'; echo three >&2; printf 'four'"#],
+            timeout: .seconds(10)
         ) { line in
             lines.withLock { $0.append(line) }
         }
@@ -178,7 +189,10 @@ import Testing
         // (a moment later: the two pipes are read independently).
         let result = try await runner.run(
             ["sh", "-c", "yes é | head -n 200000; sleep 0.3; echo done >&2"],
-            timeout: .seconds(30), stdoutLimit: 1001, outputTailLimit: 500)
+            timeout: .seconds(30),
+            stdoutLimit: 1001,
+            outputTailLimit: 500
+        )
         #expect(result.succeeded)
         #expect(result.stdout.utf8.count <= 1001)
         #expect(result.stdout.utf8.count >= 998)
@@ -192,8 +206,12 @@ import Testing
 
     @Test func errorDescriptionReadsLikeACommand() {
         let error = ProcessError(
-            code: .timedOut, argv: ["docker", "compose", "up", "-d"], directory: "services/plex",
-            message: "timed out after \(Duration.seconds(120).shortDescription)", outputTail: "a\nb\n")
+            code: .timedOut,
+            argv: ["docker", "compose", "up", "-d"],
+            directory: "services/plex",
+            message: "timed out after \(Duration.seconds(120).shortDescription)",
+            outputTail: "a\nb\n"
+        )
         #expect(error.description == "`docker compose up -d` timed out after 2m in services/plex; last output:\na\nb")
         #expect(ProcessError.commandLine(["sh", "-c", "echo 'hi' there"]) == #"sh -c 'echo '\''hi'\'' there'"#)
         #expect(Duration.seconds(90).shortDescription == "1m30s")

@@ -12,8 +12,12 @@ import Testing
         #expect(
             units["sonarr/shows"]
                 == ServiceUnit(
-                    id: "sonarr/shows", projectName: "sonarr-shows", directory: "services/sonarr/shows",
-                    composeFile: "compose.yml"))
+                    id: "sonarr/shows",
+                    projectName: "sonarr-shows",
+                    directory: "services/sonarr/shows",
+                    composeFile: "compose.yml"
+                )
+        )
         #expect(units["plex"]?.projectName == "plex")
         #expect(units["plex"]?.composePath == "services/plex/compose.yml")
         #expect(units["radarr/anime"]?.projectName == "radarr-anime")
@@ -37,7 +41,8 @@ import Testing
             files([
                 "services/monitoring/compose.yml", "services/monitoring/node-exporter/compose.yml",
                 "services/monitoring/cadvisor/compose.yaml", "services/monitoring/dashboards/home.json",
-            ]))
+            ])
+        )
         #expect(units.ids == ["monitoring", "monitoring/cadvisor", "monitoring/node-exporter"])
         #expect(units["monitoring/cadvisor"]?.composeFile == "compose.yaml")
     }
@@ -45,10 +50,13 @@ import Testing
     @Test func otherRootNormalisesProjectNamesLikeCompose() throws {
         let units = try discover(
             files(["stacks/AI/compose.yml", "stacks/Media Server/Jelly.Fin/docker-compose.yml", "os/flake.nix"]),
-            servicesRoot: "stacks", systemRoot: "os")
+            servicesRoot: "stacks",
+            systemRoot: "os"
+        )
         #expect(units.ids == ["AI", "Media Server/Jelly.Fin"])
         #expect(
-            units["AI"] == ServiceUnit(id: "AI", projectName: "ai", directory: "stacks/AI", composeFile: "compose.yml"))
+            units["AI"] == ServiceUnit(id: "AI", projectName: "ai", directory: "stacks/AI", composeFile: "compose.yml")
+        )
         #expect(units["Media Server/Jelly.Fin"]?.projectName == "mediaserver-jellyfin")
         #expect(units.hasSystem)
     }
@@ -71,7 +79,8 @@ import Testing
         #expect(
             error?.description
                 == #"services/sonarr-anime: "services/sonarr-anime" and "services/sonarr/anime" both get the Compose "#
-                + #"project name "sonarr-anime"; rename one of them"#)
+                + #"project name "sonarr-anime"; rename one of them"#
+        )
     }
 
     @Test func caseOnlyDifferenceCollides() {
@@ -119,7 +128,9 @@ import Testing
         ] {
             let error = unitError { () throws(UnitError) in
                 try discover(
-                    entries, symlinks: ["services/plex/compose.yml": target, "services/tdarr/compose.yml": "x.yml"])
+                    entries,
+                    symlinks: ["services/plex/compose.yml": target, "services/tdarr/compose.yml": "x.yml"]
+                )
             }
             #expect(error?.code == code, "\(target)")
             #expect(error?.path == "services/plex/compose.yml")
@@ -130,7 +141,8 @@ import Testing
     @Test func composeSymlinkInsideTheRepositoryIsAUnit() throws {
         let units = try discover(
             [TreeEntry(path: "services/plex/compose.yml", kind: .symlink)],
-            symlinks: ["services/plex/compose.yml": "../../shared/plex.yml"])
+            symlinks: ["services/plex/compose.yml": "../../shared/plex.yml"]
+        )
         #expect(units.ids == ["plex"])
     }
 
@@ -155,7 +167,8 @@ import Testing
             files([
                 "services/app/compose.yml", "services/app/tests/e2e/compose.yml", "services/deep/a/b/compose.yml",
                 "services/compose.yml",
-            ]))
+            ])
+        )
         #expect(units.ids == ["app"])
     }
 
@@ -167,12 +180,14 @@ import Testing
                 "services/c/docker-compose.yml", "services/c/compose.yml",
                 "services/d/docker-compose.yml",
                 "services/e/compose.yml.bak",
-            ]))
+            ])
+        )
         #expect(units.ids == ["a", "b", "c", "d"])
         #expect(
             units.ids.map { units[$0]!.composeFile } == [
                 "compose.yaml", "docker-compose.yaml", "compose.yml", "docker-compose.yml",
-            ])
+            ]
+        )
     }
 
     @Test func hiddenDirectoriesAreNoUnits() throws {
@@ -181,7 +196,8 @@ import Testing
                 "services/.archive/compose.yml", "services/.disabled/old/compose.yml",
                 "services/plex/.hidden/compose.yml",
                 "services/plex/compose.yml",
-            ]))
+            ])
+        )
         #expect(units.ids == ["plex"])
     }
 
@@ -203,7 +219,9 @@ import Testing
         func write(_ path: String, mode: Int = 0o644) throws {
             let full = dir.appending(path)
             try fileManager.createDirectory(
-                atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                atPath: (full as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
             try Data("x: 1\n".utf8).write(to: URL(fileURLWithPath: full))
             try fileManager.setAttributes([.posixPermissions: mode], ofItemAtPath: full)
         }
@@ -219,7 +237,9 @@ import Testing
         try write("shared/gluetun.yml")
         try fileManager.createDirectory(atPath: dir.appending("services/gluetun"), withIntermediateDirectories: true)
         try fileManager.createSymbolicLink(
-            atPath: dir.appending("services/gluetun/compose.yml"), withDestinationPath: "../../shared/gluetun.yml")
+            atPath: dir.appending("services/gluetun/compose.yml"),
+            withDestinationPath: "../../shared/gluetun.yml"
+        )
         try fileManager.createSymbolicLink(atPath: dir.appending("services/linked"), withDestinationPath: "plex")
 
         let entries = try UnitDiscovery.workTreeEntries(root: dir.path)
@@ -235,10 +255,14 @@ import Testing
                 TreeEntry(path: "services/tools/run.sh", kind: .executable),
                 TreeEntry(path: "services/vendored", kind: .submodule),
                 TreeEntry(path: "shared/gluetun.yml", kind: .file),
-            ])
+            ]
+        )
         let units = try UnitDiscovery.discover(
-            entries: entries, servicesRoot: "services", systemRoot: "nixos",
-            symlinkTarget: UnitDiscovery.workTreeSymlinkTarget(root: dir.path))
+            entries: entries,
+            servicesRoot: "services",
+            systemRoot: "nixos",
+            symlinkTarget: UnitDiscovery.workTreeSymlinkTarget(root: dir.path)
+        )
         #expect(units.ids == ["gluetun", "plex", "sonarr/shows"])
         #expect(units.hasSystem)
     }

@@ -58,9 +58,16 @@ struct OperateTests {
         let clean = try lab.run("validate")
         #expect(clean.status == 0, "\(clean.output)")
 
-        try "KEY=1\n".write(toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env.example", atomically: true, encoding: .utf8)
+        try "KEY=1\n".write(
+            toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env.example",
+            atomically: true,
+            encoding: .utf8
+        )
         try "services:\n  app: [broken\n".write(
-            toFile: "\(lab.homelab.deploy)/services/\(lab.web)/compose.yml", atomically: true, encoding: .utf8)
+            toFile: "\(lab.homelab.deploy)/services/\(lab.web)/compose.yml",
+            atomically: true,
+            encoding: .utf8
+        )
         let broken = try lab.run("validate")
         #expect(broken.status == 1)
         #expect(broken.output.contains("KEY"))

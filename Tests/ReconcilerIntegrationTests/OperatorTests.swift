@@ -36,7 +36,10 @@ struct OperatorTests {
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
         FileManager.default.createFile(atPath: lab.homelab.switchAlwaysFails, contents: nil)
-        try lab.homelab.commit(["nixos/configuration.nix": "{ ... }: { services.foo.enable = true; }\n"], message: "system change")
+        try lab.homelab.commit(
+            ["nixos/configuration.nix": "{ ... }: { services.foo.enable = true; }\n"],
+            message: "system change"
+        )
 
         let sync = try lab.run("sync")
         #expect(sync.status == 3, "\(sync.output)")
@@ -81,13 +84,20 @@ struct OperatorTests {
         #expect(try lab.run("sync").status == 0)
         let secret = "hunter2-\(lab.homelab.tag)-do-not-print"
         try "SECRET_TOKEN=\(secret)\n".write(
-            toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env", atomically: true, encoding: .utf8)
+            toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env",
+            atomically: true,
+            encoding: .utf8
+        )
         try lab.homelab.commit(
             [
                 "services/\(lab.app)/.env.example": "SECRET_TOKEN=changeme\nAPI_KEY=changeme\nDB_PASSWORD=changeme\n",
                 "services/\(lab.app)/compose.yml": Homelab.service(
-                    version: "2", extra: "    environment:\n      TOKEN: ${SECRET_TOKEN}\n"),
-            ], message: "app needs secrets")
+                    version: "2",
+                    extra: "    environment:\n      TOKEN: ${SECRET_TOKEN}\n"
+                ),
+            ],
+            message: "app needs secrets"
+        )
 
         let sync = try lab.run("sync")
         #expect(sync.status == 1, "\(sync.output)")
@@ -99,7 +109,10 @@ struct OperatorTests {
         #expect(try Containers.version(lab.app) == "1")
 
         try "SECRET_TOKEN=\(secret)\nAPI_KEY=k\nDB_PASSWORD=p\n".write(
-            toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env", atomically: true, encoding: .utf8)
+            toFile: "\(lab.homelab.deploy)/services/\(lab.app)/.env",
+            atomically: true,
+            encoding: .utf8
+        )
         #expect(try lab.run("resume").status == 0)
         let fixed = try lab.run("sync")
         #expect(fixed.status == 0, "\(fixed.output)")
@@ -114,18 +127,24 @@ struct OperatorTests {
 
         try lab.homelab.commit(
             ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db]], extra: "\"helthTimeout\": \"5m\"")],
-            message: "typo")
+            message: "typo"
+        )
         let typo = try lab.run("sync")
         #expect(typo.status == 1, "\(typo.output)")
         #expect(typo.output.contains("helthTimeout"))
 
-        try lab.homelab.commit(["reconciler.json": lab.homelab.config(units: [lab.app: ["nosuchunit"]])], message: "bad dep")
+        try lab.homelab.commit(
+            ["reconciler.json": lab.homelab.config(units: [lab.app: ["nosuchunit"]])],
+            message: "bad dep"
+        )
         let dep = try lab.run("sync")
         #expect(dep.status == 1, "\(dep.output)")
         #expect(dep.output.contains("nosuchunit"))
 
         try lab.homelab.commit(
-            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.web], lab.web: [lab.app]])], message: "cycle")
+            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.web], lab.web: [lab.app]])],
+            message: "cycle"
+        )
         let cycle = try lab.run("sync")
         #expect(cycle.status == 1, "\(cycle.output)")
         #expect(cycle.output.contains("cycle"))
@@ -138,7 +157,9 @@ struct OperatorTests {
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
         try lab.homelab.commit(
-            ["services/\(lab.app)/compose.yml": Homelab.service(version: "2", slowStart: 6)], message: "slow app")
+            ["services/\(lab.app)/compose.yml": Homelab.service(version: "2", slowStart: 6)],
+            message: "slow app"
+        )
 
         let first = try BackgroundProcess(
             [ReconcilerBinary.path, "sync", "--repo", lab.homelab.deploy, "--state-dir", lab.homelab.stateDir])
@@ -156,7 +177,9 @@ struct OperatorTests {
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
         let target = try lab.homelab.commit(
-            ["services/\(lab.app)/compose.yml": Homelab.service(version: "2", slowStart: 8)], message: "slow app")
+            ["services/\(lab.app)/compose.yml": Homelab.service(version: "2", slowStart: 8)],
+            message: "slow app"
+        )
 
         let victim = try BackgroundProcess(
             [ReconcilerBinary.path, "sync", "--repo", lab.homelab.deploy, "--state-dir", lab.homelab.stateDir])
@@ -170,7 +193,9 @@ struct OperatorTests {
         let history = try decodeJSONArray(try lab.run("history", "--json").stdout)
         #expect(history.count == 3, "first deploy, the interrupted one, the redeploy")
         #expect(history[1]["result"] as? String == "interrupted")
-        let rollbackSteps = (history[1]["steps"] as? [[String: Any]] ?? []).filter { $0["phase"] as? String == "rollback" }
+        let rollbackSteps = (history[1]["steps"] as? [[String: Any]] ?? []).filter {
+            $0["phase"] as? String == "rollback"
+        }
         #expect(!rollbackSteps.isEmpty, "the recovery rolled back what the killed deploy had started")
         #expect(history[0]["result"] as? String == "succeeded")
         #expect(history[0]["to"] as? String == target)
@@ -195,9 +220,16 @@ struct OperatorTests {
                 "services/\(lab.web)/compose.yml": nil,
                 "services/\(lab.web)2/compose.yml": Homelab.service(version: "1"),
                 "reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web + "2": [lab.app]]),
-            ], message: "rename web")
-        let deleted = try lab.homelab.commit(["services/\(lab.db)/compose.yml": nil,
-            "reconciler.json": lab.homelab.config(units: [lab.web + "2": [lab.app]])], message: "delete db")
+            ],
+            message: "rename web"
+        )
+        let deleted = try lab.homelab.commit(
+            [
+                "services/\(lab.db)/compose.yml": nil,
+                "reconciler.json": lab.homelab.config(units: [lab.web + "2": [lab.app]]),
+            ],
+            message: "delete db"
+        )
         #expect(try lab.run("sync", "--dry-run").status == 0)
         #expect(try Containers.running(lab.app).isEmpty, "a dry run changes nothing")
 

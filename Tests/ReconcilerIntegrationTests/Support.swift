@@ -12,14 +12,6 @@ enum Containers {
         ).split(separator: "\n").map(String.init).sorted()
     }
 
-    /// Every container id of a project, stopped ones included.
-    static func all(_ project: String) throws -> [String] {
-        try Command.check(
-            ["docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=com.docker.compose.project=\(project)"],
-            environment: DockerRig.environment
-        ).split(separator: "\n").map(String.init).sorted()
-    }
-
     /// The `homelab.version` label of the project's running container (which commit's files it runs).
     static func version(_ project: String) throws -> String? {
         guard let id = try running(project).first else { return nil }
@@ -47,6 +39,9 @@ func lastDeploymentSteps(_ homelab: Homelab) throws -> [(phase: String, unit: St
     let entries = try decodeJSONArray(history.stdout)
     let steps = (entries.first?["steps"] as? [[String: Any]]) ?? []
     return steps.map {
-        ($0["phase"] as? String ?? "", $0["unit"] as? String ?? "", $0["action"] as? String ?? "", $0["result"] as? String ?? "")
+        (
+            $0["phase"] as? String ?? "", $0["unit"] as? String ?? "", $0["action"] as? String ?? "",
+            $0["result"] as? String ?? ""
+        )
     }
 }

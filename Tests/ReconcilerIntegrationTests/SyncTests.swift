@@ -60,7 +60,8 @@ struct SyncTests {
 
         try lab.homelab.commit(
             ["nixos/configuration.nix": "{ ... }: { networking.hostName = \"homelab\"; time.timeZone = \"UTC\"; }\n"],
-            message: "timezone")
+            message: "timezone"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 0, "\(sync.output)")
         #expect(lab.homelab.switchCalls().count == 2)
@@ -88,12 +89,18 @@ struct SyncTests {
         let before = try lab.projects.map { try Containers.running($0) }
         let deployedBefore = try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy)
 
-        try lab.homelab.commit(["services/\(lab.app)/compose.yml": "services:\n  app: [this is: not valid\n"], message: "broken yaml")
+        try lab.homelab.commit(
+            ["services/\(lab.app)/compose.yml": "services:\n  app: [this is: not valid\n"],
+            message: "broken yaml"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status != 0)
         #expect(sync.output.contains(lab.app), "\(sync.output)")
         #expect(try lab.projects.map { try Containers.running($0) } == before)
-        #expect(try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy) == deployedBefore, "work tree untouched")
+        #expect(
+            try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy) == deployedBefore,
+            "work tree untouched"
+        )
 
         let retry = try lab.run("sync")
         #expect(retry.status == 0)
@@ -112,7 +119,9 @@ struct SyncTests {
         #expect(try lab.run("sync").status == 0)
 
         let bad = try lab.homelab.commit(
-            ["services/\(lab.web)/compose.yml": Homelab.service(version: "2", healthy: false)], message: "web v2 broken")
+            ["services/\(lab.web)/compose.yml": Homelab.service(version: "2", healthy: false)],
+            message: "web v2 broken"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 2, "\(sync.output)")
         #expect(try Containers.version(lab.web) == "1", "the previous container is back")
@@ -142,7 +151,9 @@ struct SyncTests {
             [
                 "nixos/configuration.nix": "{ ... }: { FAIL = true; }\n",
                 "services/\(lab.app)/compose.yml": Homelab.service(version: "2"),
-            ], message: "bad system")
+            ],
+            message: "bad system"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 2, "\(sync.output)")
         let calls = lab.homelab.switchCalls()
@@ -156,12 +167,19 @@ struct SyncTests {
         let lab = try Lab()
         defer { lab.tearDown() }
         let checkScript = lab.homelab.dir.appending("check.sh")
-        try "#!/bin/sh\n! grep -q BADCHECK nixos/configuration.nix || { echo 'dry-build: error in configuration.nix' >&2; exit 1; }\n"
+        try
+            "#!/bin/sh\n! grep -q BADCHECK nixos/configuration.nix || { echo 'dry-build: error in configuration.nix' >&2; exit 1; }\n"
             .write(toFile: checkScript, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: checkScript)
         try lab.homelab.commit(
-            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]], systemCheck: [checkScript])],
-            message: "add a system check")
+            [
+                "reconciler.json": lab.homelab.config(
+                    units: [lab.app: [lab.db], lab.web: [lab.app]],
+                    systemCheck: [checkScript]
+                )
+            ],
+            message: "add a system check"
+        )
         #expect(try lab.run("sync").status == 0)
         let calls = lab.homelab.switchCalls().count
 
@@ -169,7 +187,9 @@ struct SyncTests {
             [
                 "nixos/configuration.nix": "{ ... }: { BADCHECK = 1; }\n",
                 "services/\(lab.app)/compose.yml": Homelab.service(version: "2"),
-            ], message: "bad system config")
+            ],
+            message: "bad system config"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 1, "\(sync.output)")
         #expect(sync.output.contains("system.check"), "\(sync.output)")
@@ -182,12 +202,19 @@ struct SyncTests {
         defer { lab.tearDown(extraProjects: ["new\(lab.homelab.tag)"]) }
         #expect(try lab.run("sync").status == 0)
         let new = "new\(lab.homelab.tag)"
-        try lab.homelab.commit(["services/\(new)/compose.yml": Homelab.service(version: "1", healthy: false)], message: "add new")
+        try lab.homelab.commit(
+            ["services/\(new)/compose.yml": Homelab.service(version: "1", healthy: false)],
+            message: "add new"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 2, "\(sync.output)")
-        #expect(try Containers.all(new).isEmpty, "the new service's containers are removed")
+        #expect(try DockerRig.composeProjectIDs(project: new).isEmpty, "the new service's containers are removed")
         let steps = try lastDeploymentSteps(lab.homelab)
-        #expect(steps.contains { $0.phase == "rollback" && $0.unit == new && $0.action == "down" && $0.result == "succeeded" })
+        #expect(
+            steps.contains {
+                $0.phase == "rollback" && $0.unit == new && $0.action == "down" && $0.result == "succeeded"
+            }
+        )
     }
 
     @Test func deletedServiceDirectoryIsPruned() throws {
@@ -198,10 +225,12 @@ struct SyncTests {
             [
                 "services/\(lab.web)/compose.yml": nil,
                 "reconciler.json": lab.homelab.config(units: [lab.app: [lab.db]]),
-            ], message: "remove web")
+            ],
+            message: "remove web"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 0, "\(sync.output)")
-        #expect(try Containers.all(lab.web).isEmpty)
+        #expect(try DockerRig.composeProjectIDs(project: lab.web).isEmpty)
         #expect(try Containers.running(lab.app).count == 1)
     }
 
@@ -218,7 +247,10 @@ struct SyncTests {
         #expect(try Containers.version("\(sonarr)-anime") == "s1")
         #expect(try Containers.version("\(radarr)-anime") == "r1")
 
-        try lab.homelab.commit(["services/\(radarr)/anime/compose.yml": Homelab.service(version: "r2")], message: "radarr anime r2")
+        try lab.homelab.commit(
+            ["services/\(radarr)/anime/compose.yml": Homelab.service(version: "r2")],
+            message: "radarr anime r2"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 0, "\(sync.output)")
         #expect(try Containers.version("\(sonarr)-anime") == "s1", "--remove-orphans of one instance spared the other")

@@ -66,8 +66,12 @@ package struct GitFixture: Sendable {
     ) throws -> GitFixture {
         let directory = try TemporaryDirectory(prefix: "git-fixture")
         let fixture = GitFixture(
-            directory: directory, remote: directory.appending("remote.git"), clone: directory.appending("clone"),
-            author: directory.appending("author"), branch: branch)
+            directory: directory,
+            remote: directory.appending("remote.git"),
+            clone: directory.appending("clone"),
+            author: directory.appending("author"),
+            branch: branch
+        )
         do {
             try git(["init", "--quiet", "--bare", "--initial-branch=\(branch)", fixture.remote])
             try git(["init", "--quiet", "--initial-branch=\(branch)", fixture.author])

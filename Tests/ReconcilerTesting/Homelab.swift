@@ -61,7 +61,9 @@ package final class Homelab: @unchecked Sendable {
             let full = "\(author)/\(path)"
             if let content {
                 try FileManager.default.createDirectory(
-                    atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    atPath: (full as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true
+                )
                 try content.write(toFile: full, atomically: true, encoding: .utf8)
             } else {
                 try? FileManager.default.removeItem(atPath: full)
@@ -80,28 +82,32 @@ package final class Homelab: @unchecked Sendable {
 
     /// The reconciler.json every fixture starts from, pointing the system switch at the stand-in.
     package func config(
-        units: [String: [String]] = [:], healthTimeout: String = "30s", systemCheck: [String]? = nil, extra: String = ""
+        units: [String: [String]] = [:],
+        healthTimeout: String = "30s",
+        systemCheck: [String]? = nil,
+        extra: String = ""
     ) -> String {
         let check = systemCheck.map { ", \"check\": [\($0.map { "\"\($0)\"" }.joined(separator: ", "))]" } ?? ""
         let unitLines = units.sorted { $0.key < $1.key }.map { id, deps in
             "    \"\(id)\": { \"dependsOn\": [\(deps.map { "\"\($0)\"" }.joined(separator: ", "))] }"
         }.joined(separator: ",\n")
         return """
-        {
-          "system": { "switch": ["\(switchScript)", "--flake", "./nixos#homelab"]\(check) },
-          "services": { "healthTimeout": "\(healthTimeout)", "parallelism": 2 },
-          "units": {
-        \(unitLines)
-          }\(extra.isEmpty ? "" : ",\n  " + extra)
-        }
+            {
+              "system": { "switch": ["\(switchScript)", "--flake", "./nixos#homelab"]\(check) },
+              "services": { "healthTimeout": "\(healthTimeout)", "parallelism": 2 },
+              "units": {
+            \(unitLines)
+              }\(extra.isEmpty ? "" : ",\n  " + extra)
+            }
 
-        """
+            """
     }
 
     /// A Compose file on the local test image: one long-running container with a healthcheck that passes (or, with
     /// `healthy: false`, fails), carrying `version` as a label so tests can tell which commit's container runs.
     /// With `slowStart`, the container becomes healthy only after that many seconds.
-    package static func service(version: String, healthy: Bool = true, slowStart: Int = 0, extra: String = "") -> String {
+    package static func service(version: String, healthy: Bool = true, slowStart: Int = 0, extra: String = "") -> String
+    {
         """
         services:
           app:
@@ -149,11 +155,16 @@ package enum ReconcilerBinary {
     }
 
     /// `reconciler <args> --repo <deploy> --state-dir <state>`.
-    package static func run(_ args: [String], homelab: Homelab, extraEnvironment: [String: String] = [:]) throws
+    package static func run(
+        _ args: [String],
+        homelab: Homelab,
+        extraEnvironment: [String: String] = [:]
+    ) throws
         -> CommandResult
     {
         try Command.run(
             [path] + args + ["--repo", homelab.deploy, "--state-dir", homelab.stateDir],
-            environment: DockerRig.environment.merging(extraEnvironment) { _, b in b })
+            environment: DockerRig.environment.merging(extraEnvironment) { _, b in b }
+        )
     }
 }

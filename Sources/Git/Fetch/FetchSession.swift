@@ -130,10 +130,13 @@ final class FetchSession: Sendable {
         if let failure { return failure }
         if timedOut {
             return GitError(
-                code: .timeout, call: call, errorClass: underlying.errorClass,
+                code: .timeout,
+                call: call,
+                errorClass: underlying.errorClass,
                 message: "fetch from \(name) did not finish within \(timeout.formattedSeconds); "
                     + "check that the host is reachable and answering (\(underlying.message))",
-                context: location.display)
+                context: location.display
+            )
         }
         var code = underlying.code
         let lower = underlying.message.lowercased()
@@ -158,8 +161,12 @@ final class FetchSession: Sendable {
         default: what = "fetch from \(name) failed"
         }
         return GitError(
-            code: code, call: call, errorClass: underlying.errorClass, message: "\(what): \(underlying.message)",
-            context: location.display)
+            code: code,
+            call: call,
+            errorClass: underlying.errorClass,
+            message: "\(what): \(underlying.message)",
+            context: location.display
+        )
     }
 
     // MARK: Callbacks
@@ -167,7 +174,9 @@ final class FetchSession: Sendable {
     /// libgit2's credentials callback. It is called again after each rejection, forever, so it gives up once
     /// each configured method (key file, agent, token) has been tried once.
     func acquireCredential(
-        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>, usernameFromURL: String?, allowed: UInt32
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+        usernameFromURL: String?,
+        allowed: UInt32
     ) -> Int32 {
         guard checkDeadline() else { return -1 }
         let calls = state.withLock { state -> Int in
@@ -191,7 +200,9 @@ final class FetchSession: Sendable {
         return fail(
             authError(
                 "\(name) asks for a kind of authentication the reconciler cannot give (libgit2 credential types "
-                    + "0x\(String(allowed, radix: 16))); use an ssh key or an https token"))
+                    + "0x\(String(allowed, radix: 16))); use an ssh key or an https token"
+            )
+        )
     }
 
     private enum SSHMethod {
@@ -206,7 +217,10 @@ final class FetchSession: Sendable {
         }
     }
 
-    private func sshCredential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>, user: String)
+    private func sshCredential(
+        _ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>,
+        user: String
+    )
         -> Int32
     {
         var methods: [SSHMethod] = []
@@ -217,7 +231,9 @@ final class FetchSession: Sendable {
         guard !methods.isEmpty else {
             return fail(
                 authError(
-                    "\(name) needs an ssh key: configure a private key file, or run an ssh-agent (SSH_AUTH_SOCK)"))
+                    "\(name) needs an ssh key: configure a private key file, or run an ssh-agent (SSH_AUTH_SOCK)"
+                )
+            )
         }
         let attempt = state.withLock { state -> Int in
             state.sshAttempts += 1
@@ -228,7 +244,9 @@ final class FetchSession: Sendable {
             return fail(
                 authError(
                     "\(name) rejected \(tried) for user '\(user)'; add the public key to the server "
-                        + "(the user's authorized_keys, or the repository's deploy keys)"))
+                        + "(the user's authorized_keys, or the repository's deploy keys)"
+                )
+            )
         }
         switch methods[attempt - 1] {
         case .keyFile(let path):
@@ -241,7 +259,8 @@ final class FetchSession: Sendable {
             }
             return check(
                 git_credential_ssh_key_new(out, user, publicKey, path, credentials.sshPassphrase),
-                "git_credential_ssh_key_new")
+                "git_credential_ssh_key_new"
+            )
         case .agent:
             return check(git_credential_ssh_key_from_agent(out, user), "git_credential_ssh_key_from_agent")
         }
@@ -259,7 +278,9 @@ final class FetchSession: Sendable {
             return fail(
                 authError(
                     "\(name) rejected the token from \(file) (user '\(credentials.tokenUser)'); check that it is "
-                        + "valid, not expired, and allowed to read the repository"))
+                        + "valid, not expired, and allowed to read the repository"
+                )
+            )
         }
         guard let data = FileManager.default.contents(atPath: file) else {
             return fail(authError("the token file \(file) for \(name) does not exist or is not readable"))
@@ -272,7 +293,8 @@ final class FetchSession: Sendable {
         }
         return check(
             git_credential_userpass_plaintext_new(out, credentials.tokenUser, token),
-            "git_credential_userpass_plaintext_new")
+            "git_credential_userpass_plaintext_new"
+        )
     }
 
     private func check(_ rc: Int32, _ call: String) -> Int32 {
@@ -312,7 +334,9 @@ final class FetchSession: Sendable {
             return fail(
                 certificateError(
                     "cannot check the ssh host key of \(host) (port \(port)): \(file) does not exist; "
-                        + "if you trust the host (it offers \(offered)), add it: \(addCommand)"))
+                        + "if you trust the host (it offers \(offered)), add it: \(addCommand)"
+                )
+            )
         }
         switch knownHosts.verify(host: host, port: port, key: key) {
         case .match:
@@ -321,12 +345,16 @@ final class FetchSession: Sendable {
             return fail(
                 certificateError(
                     "the ssh host key of \(host) (port \(port)) is not in \(file); if you trust the host "
-                        + "(it offers \(offered)), add it: \(addCommand)"))
+                        + "(it offers \(offered)), add it: \(addCommand)"
+                )
+            )
         case .otherTypes(let types):
             return fail(
                 certificateError(
                     "\(file) has \(types.joined(separator: ", ")) keys for \(host) (port \(port)) but the server "
-                        + "offers \(offered); if you trust it, add it: \(addCommand)"))
+                        + "offers \(offered); if you trust it, add it: \(addCommand)"
+                )
+            )
         case .changed:
             let name = KnownHosts.lookupName(host: host, port: port)
             return fail(
@@ -334,10 +362,13 @@ final class FetchSession: Sendable {
                     "the ssh host key of \(host) (port \(port)) does not match its entry in \(file): the server "
                         + "offers \(offered). If the server's key was changed on purpose, replace the entry: "
                         + "ssh-keygen -R '\(name)' -f \(file) && \(addCommand); otherwise someone may be "
-                        + "intercepting the connection"))
+                        + "intercepting the connection"
+                )
+            )
         case .revoked:
             return fail(
-                certificateError("the ssh host key of \(host) (\(offered)) is marked @revoked in \(file)"))
+                certificateError("the ssh host key of \(host) (\(offered)) is marked @revoked in \(file)")
+            )
         }
     }
 

@@ -90,7 +90,9 @@ enum SocketStream {
         let gai = getaddrinfo(st.pointee.host, st.pointee.port, &hints, &info)
         guard gai == 0 else {
             setLibgit2Error(
-                GIT_ERROR_NET, "failed to resolve address for \(host): \(String(cString: gai_strerror(gai)))")
+                GIT_ERROR_NET,
+                "failed to resolve address for \(host): \(String(cString: gai_strerror(gai)))"
+            )
             return -1
         }
         defer { freeaddrinfo(info) }
@@ -132,12 +134,19 @@ enum SocketStream {
         return -1
     }
 
-    private enum ConnectResult { case connected, failed(Int32), timedOut }
+    private enum ConnectResult {
+        case connected
+        case failed(Int32)
+        case timedOut
+    }
 
     /// A non-blocking connect waited for until the session's deadline (or forever without a session); the socket
     /// is blocking again afterwards.
     private static func connectBounded(
-        _ fd: Int32, _ address: UnsafeMutablePointer<sockaddr>?, _ length: socklen_t, _ session: FetchSession?
+        _ fd: Int32,
+        _ address: UnsafeMutablePointer<sockaddr>?,
+        _ length: socklen_t,
+        _ session: FetchSession?
     ) -> ConnectResult {
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else { return .failed(errno) }
@@ -163,7 +172,9 @@ enum SocketStream {
     }
 
     private static func receive(
-        _ st: Stream, _ buffer: UnsafeMutableRawPointer?, _ length: Int
+        _ st: Stream,
+        _ buffer: UnsafeMutableRawPointer?,
+        _ length: Int
     ) -> Int {
         while true {
             let n = recv(st.pointee.s, buffer, length, 0)
@@ -180,7 +191,9 @@ enum SocketStream {
     }
 
     private static func send(
-        _ st: Stream, _ data: UnsafePointer<CChar>?, _ length: Int
+        _ st: Stream,
+        _ data: UnsafePointer<CChar>?,
+        _ length: Int
     ) -> Int {
         #if canImport(Glibc)
         let flags = Int32(MSG_NOSIGNAL)

@@ -11,15 +11,19 @@ extension Config {
         let root = try JSONValue.parse(data, source: source)
         guard case .object = root else {
             throw ConfigError(
-                code: .invalidJSON, source: source,
-                message: "expected a JSON object ({ … }) at the top level, found \(root.summary)")
+                code: .invalidJSON,
+                source: source,
+                message: "expected a JSON object ({ … }) at the top level, found \(root.summary)"
+            )
         }
         let object = try reader.object(
-            root, at: "",
+            root,
+            at: "",
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
                 "groups", "webhook", "notify", "auth",
-            ])
+            ]
+        )
         var config = Config()
         config.source = source
         if let value = object["remote"] { config.remote = try reader.word(value, at: "remote") }
@@ -176,7 +180,8 @@ private struct ConfigReader {
         let services = config.services.root
         if system == services || system.hasPrefix(services + "/") || services.hasPrefix(system + "/") {
             throw error(
-                .invalidValue, "services.root",
+                .invalidValue,
+                "services.root",
                 "\"\(services)\" overlaps system.root \"\(system)\"; "
                     + "keep the services and the system in separate directories"
             )
@@ -192,7 +197,10 @@ private struct ConfigReader {
         }
         if let known, let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw error(
-                .unknownKey, join(keyPath, unknown), "unknown key; known keys: \(known.joined(separator: ", "))")
+                .unknownKey,
+                join(keyPath, unknown),
+                "unknown key; known keys: \(known.joined(separator: ", "))"
+            )
         }
         return object
     }
@@ -227,9 +235,11 @@ private struct ConfigReader {
         guard case .string(let text) = value else {
             if case .integer(let number) = value {
                 throw error(
-                    .wrongType, keyPath,
+                    .wrongType,
+                    keyPath,
                     "expected a duration string such as \"\(number)s\", found the number \(number); use "
-                        + ConfigDuration.acceptedForms)
+                        + ConfigDuration.acceptedForms
+                )
             }
             throw wrongType(keyPath, "a duration string (\(ConfigDuration.acceptedForms))", value)
         }
@@ -270,7 +280,10 @@ private struct ConfigReader {
         let components = text.split(separator: "/").filter { $0 != "." }
         if components.contains("..") {
             throw error(
-                .invalidValue, keyPath, "\"\(text)\" cannot contain \"..\"; name a directory inside the repository")
+                .invalidValue,
+                keyPath,
+                "\"\(text)\" cannot contain \"..\"; name a directory inside the repository"
+            )
         }
         guard !components.isEmpty else {
             throw error(.invalidValue, keyPath, "\"\(text)\" must name a directory inside the repository, not its root")

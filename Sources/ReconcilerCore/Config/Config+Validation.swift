@@ -11,8 +11,11 @@ extension Config {
         let known = Set(discovered.units.keys)
         func unknown(_ id: String, at keyPath: String) -> ConfigError {
             ConfigError(
-                code: .unknownUnit, source: source, keyPath: keyPath,
-                message: DependencyGraph.unknownUnitMessage(id, known: known, rootLabel: services.root))
+                code: .unknownUnit,
+                source: source,
+                keyPath: keyPath,
+                message: DependencyGraph.unknownUnitMessage(id, known: known, rootLabel: services.root)
+            )
         }
         for (id, settings) in units.sorted(by: { $0.key < $1.key }) {
             guard known.contains(id) else { throw unknown(id, at: "units.\(id)") }
@@ -23,7 +26,11 @@ extension Config {
         for (name, members) in groups.sorted(by: { $0.key < $1.key }) {
             guard !name.isEmpty else {
                 throw ConfigError(
-                    code: .invalidValue, source: source, keyPath: "groups", message: "a group name cannot be empty")
+                    code: .invalidValue,
+                    source: source,
+                    keyPath: "groups",
+                    message: "a group name cannot be empty"
+                )
             }
             for (index, member) in members.enumerated() where !known.contains(member) {
                 throw unknown(member, at: "groups.\(name)[\(index)]")

@@ -35,8 +35,10 @@ indirect enum JSONValue: Sendable, Equatable, Decodable {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch {
             throw ConfigError(
-                code: .invalidJSON, source: source,
-                message: "not valid JSON\(syntaxErrorDetail(in: data)); fix the file or remove it to use the defaults")
+                code: .invalidJSON,
+                source: source,
+                message: "not valid JSON\(syntaxErrorDetail(in: data)); fix the file or remove it to use the defaults"
+            )
         }
     }
 

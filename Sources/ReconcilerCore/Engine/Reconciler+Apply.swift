@@ -57,8 +57,12 @@ extension Reconciler {
             switch step.action {
             case .switch:
                 let result = try await runner.run(
-                    site.config.system.switch, in: repository.workdir, environment: markerEnvironment(deployment),
-                    timeout: .seconds(3600), onLine: echo)
+                    site.config.system.switch,
+                    in: repository.workdir,
+                    environment: markerEnvironment(deployment),
+                    timeout: .seconds(3600),
+                    onLine: echo
+                )
                 tail = result.outputTail
                 status = result.status
                 if !result.succeeded {
@@ -81,10 +85,13 @@ extension Reconciler {
                     failure = "compose \(action) exited \(result.status): \(result.outputTail.lastLines(4))"
                 } else if step.action == .up {
                     let verdict = try await HealthGate(compose: compose).wait(
-                        for: unit, in: directory, timeout: site.config.healthTimeout(for: unit.id),
+                        for: unit,
+                        in: directory,
+                        timeout: site.config.healthTimeout(for: unit.id),
                         progress: { elapsed, detail in
                             reporter.report(.stepWaiting(unit: unitName, elapsed: elapsed, detail: detail))
-                        })
+                        }
+                    )
                     switch verdict {
                     case .passed(let summary): tail += "\nhealth: \(summary)"
                     case .failed(let why):
@@ -99,13 +106,24 @@ extension Reconciler {
         let duration = ContinuousClock.now - started
         if let stepID {
             try? store.finishStep(
-                stepID, result: failure == nil ? .succeeded : .failed, exitCode: status, message: failure, logTail: tail)
+                stepID,
+                result: failure == nil ? .succeeded : .failed,
+                exitCode: status,
+                message: failure,
+                logTail: tail
+            )
         }
         recordUnitState(step, phase: phase, site: site, failure: failure)
         reporter.report(
             .stepFinished(
-                phase: phase, unit: step.unit, action: action, ok: failure == nil,
-                message: failure ?? (step.action == .up ? "healthy" : "done"), duration: duration))
+                phase: phase,
+                unit: step.unit,
+                action: action,
+                ok: failure == nil,
+                message: failure ?? (step.action == .up ? "healthy" : "done"),
+                duration: duration
+            )
+        )
         return failure
     }
 
@@ -124,13 +142,22 @@ extension Reconciler {
     /// Runs `steps` in order: the system and downs one by one, services wave by wave with bounded parallelism.
     /// Stops starting steps at the first failure (steps already running finish). Returns the steps started.
     func run(
-        _ steps: [PlanStep], phase: StepPhase, deployment: Int64, site: StepSite, parallelism: Int,
+        _ steps: [PlanStep],
+        phase: StepPhase,
+        deployment: Int64,
+        site: StepSite,
+        parallelism: Int,
         downSite: StepSite? = nil
     ) async -> (attempted: [PlanStep], failure: StepFailure?) {
         var attempted: [PlanStep] = []
         for step in steps where step.action != .up {
             attempted.append(step)
-            if let why = await run(step, phase: phase, deployment: deployment, site: step.action == .down ? (downSite ?? site) : site) {
+            if let why = await run(
+                step,
+                phase: phase,
+                deployment: deployment,
+                site: step.action == .down ? (downSite ?? site) : site
+            ) {
                 return (attempted, StepFailure(step: step, message: why))
             }
         }
@@ -159,7 +186,11 @@ extension Reconciler {
 
     /// Applies a validated plan: checks out the target, runs its steps, and on failure rolls back to `base`.
     package func execute(
-        plan: Plan, source: DeploySource?, base: Commit?, target: DeployTarget, deployment: Int64
+        plan: Plan,
+        source: DeploySource?,
+        base: Commit?,
+        target: DeployTarget,
+        deployment: Int64
     ) async throws -> DeployOutcome {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
@@ -168,18 +199,34 @@ extension Reconciler {
         if let source, let oldUnits = source.units, !plan.pruned.isEmpty {
             let dirs = plan.pruned.compactMap { oldUnits.units[$0]?.directory }
             try TreeMaterializer(repository: repository).materialize(
-                commit: source.commit.id, directories: dirs, into: scratch.path, entries: source.entries)
+                commit: source.commit.id,
+                directories: dirs,
+                into: scratch.path,
+                entries: source.entries
+            )
             oldSite = StepSite(
-                config: source.config ?? target.config, units: oldUnits, filesRoot: scratch.path,
-                commit: source.commit.id)
+                config: source.config ?? target.config,
+                units: oldUnits,
+                filesRoot: scratch.path,
+                commit: source.commit.id
+            )
         }
         try repository.checkout(target.commit.id)
         reporter.report(.info("Checked out \(target.commit.id.short) \(target.commit.summary)"))
         let site = StepSite(
-            config: target.config, units: target.units, filesRoot: repository.workdir, commit: target.commit.id)
+            config: target.config,
+            units: target.units,
+            filesRoot: repository.workdir,
+            commit: target.commit.id
+        )
         let (attempted, failure) = await run(
-            plan.steps, phase: .apply, deployment: deployment, site: site,
-            parallelism: target.config.services.parallelism, downSite: oldSite)
+            plan.steps,
+            phase: .apply,
+            deployment: deployment,
+            site: site,
+            parallelism: target.config.services.parallelism,
+            downSite: oldSite
+        )
         guard let failure else {
             try store.setDeployedCommit(target.commit.id.hex)
             try store.finishDeployment(deployment, result: .succeeded, message: nil)
@@ -187,19 +234,31 @@ extension Reconciler {
         }
         let why = "\(failure.step.unit) \(failure.step.action.rawValue) failed: \(failure.message)"
         return try await rollBack(
-            attempted: attempted, to: base, from: target.commit, fromEntries: target.entries, deployment: deployment,
-            reason: why)
+            attempted: attempted,
+            to: base,
+            from: target.commit,
+            fromEntries: target.entries,
+            deployment: deployment,
+            reason: why
+        )
     }
 
     /// Brings every attempted step back to `base`: the system switched again, units that exist there brought up with
     /// its files, units new in the failed commit taken down, units it pruned brought back.
     package func rollBack(
-        attempted: [PlanStep], to base: Commit?, from failed: Commit, fromEntries: [TreeEntry], deployment: Int64,
+        attempted: [PlanStep],
+        to base: Commit?,
+        from failed: Commit,
+        fromEntries: [TreeEntry],
+        deployment: Int64,
         reason: String
     ) async throws -> DeployOutcome {
         guard let base else {
             try store.finishDeployment(
-                deployment, result: .failed, message: "\(reason); no earlier deployed commit to roll back to")
+                deployment,
+                result: .failed,
+                message: "\(reason); no earlier deployed commit to roll back to"
+            )
             return .failed(reason)
         }
         reporter.report(.warning("\(reason)\nRolling back to \(base.id.short) \(base.summary)"))
@@ -230,7 +289,11 @@ extension Reconciler {
         defer { scratch.remove() }
         let newDirs = newInFailed.compactMap { failedUnits.units[$0]?.directory }
         try TreeMaterializer(repository: repository).materialize(
-            commit: failed.id, directories: newDirs, into: scratch.path, entries: fromEntries)
+            commit: failed.id,
+            directories: newDirs,
+            into: scratch.path,
+            entries: fromEntries
+        )
         let downSite = StepSite(config: failedConfig, units: failedUnits, filesRoot: scratch.path, commit: failed.id)
 
         do {
@@ -243,8 +306,13 @@ extension Reconciler {
         }
         let site = StepSite(config: baseConfig, units: baseUnits, filesRoot: repository.workdir, commit: base.id)
         let (_, rollbackFailure) = await run(
-            steps, phase: .rollback, deployment: deployment, site: site,
-            parallelism: baseConfig.services.parallelism, downSite: downSite)
+            steps,
+            phase: .rollback,
+            deployment: deployment,
+            site: site,
+            parallelism: baseConfig.services.parallelism,
+            downSite: downSite
+        )
         if let rollbackFailure {
             let message =
                 "\(reason); rollback to \(base.id.short) failed too: \(rollbackFailure.step.unit) \(rollbackFailure.step.action.rawValue): \(rollbackFailure.message)"

@@ -12,7 +12,10 @@ extension Reconciler {
     /// The deployed commit, loaded as a target, for commands that act on what is deployed.
     package func deployedTarget() throws -> DeployTarget {
         guard let commit = try deployedCommit() ?? repository.head() else {
-            throw ReconcilerError(.configuration, "nothing is deployed in \(repository.workdir) yet: run `reconciler sync` first")
+            throw ReconcilerError(
+                .configuration,
+                "nothing is deployed in \(repository.workdir) yet: run `reconciler sync` first"
+            )
         }
         return try loadTarget(commit)
     }
@@ -28,14 +31,16 @@ extension Reconciler {
                 let groups = target.config.groups.keys.sorted()
                 throw ReconcilerError(
                     .configuration,
-                    "no group named \(name) in reconciler.json; groups: \(groups.isEmpty ? "none" : groups.joined(separator: ", "))")
+                    "no group named \(name) in reconciler.json; groups: \(groups.isEmpty ? "none" : groups.joined(separator: ", "))"
+                )
             }
             return members
         case .units(let ids):
             for id in ids where !known.contains(id) {
                 throw ReconcilerError(
                     .configuration,
-                    "no unit named \(id) under \(target.config.services.root)/; units: \(known.joined(separator: ", "))")
+                    "no unit named \(id) under \(target.config.services.root)/; units: \(known.joined(separator: ", "))"
+                )
             }
             return ids
         }
@@ -51,21 +56,37 @@ extension Reconciler {
         let plan = await ensurePlan(Set(ids), target: target, at: target.commit)
         reporter.report(.plan(plan))
         let deployment = try store.beginDeployment(
-            from: target.commit.id.hex, to: target.commit.id.hex, trigger: trigger, plan: plan.json())
+            from: target.commit.id.hex,
+            to: target.commit.id.hex,
+            trigger: trigger,
+            plan: plan.json()
+        )
         let units = plan.units.compactMap { target.units.units[$0] }
         let failures = await runChecks(
-            units: units, filesRoot: repository.workdir, config: target.config, systemCheckRoot: nil,
-            deployment: deployment)
+            units: units,
+            filesRoot: repository.workdir,
+            config: target.config,
+            systemCheckRoot: nil,
+            deployment: deployment
+        )
         if !failures.isEmpty {
             let message = failures.map { "\($0.unit): \($0.message)" }.joined(separator: "\n")
             try store.finishDeployment(deployment, result: .failed, message: message)
             return .invalid(message)
         }
         let site = StepSite(
-            config: target.config, units: target.units, filesRoot: repository.workdir, commit: target.commit.id)
+            config: target.config,
+            units: target.units,
+            filesRoot: repository.workdir,
+            commit: target.commit.id
+        )
         let (_, failure) = await run(
-            plan.steps, phase: .apply, deployment: deployment, site: site,
-            parallelism: target.config.services.parallelism)
+            plan.steps,
+            phase: .apply,
+            deployment: deployment,
+            site: site,
+            parallelism: target.config.services.parallelism
+        )
         if let failure {
             let message = "\(failure.step.unit) up failed: \(failure.message)"
             try store.finishDeployment(deployment, result: .failed, message: message)
@@ -87,13 +108,21 @@ extension Reconciler {
             let result = try await compose(target.config).down(unit, in: absolute(unit.directory))
             let ok = result.succeeded
             try store.setUnit(
-                id, commit: target.commit.id.hex, state: ok ? .stopped : .failed,
-                message: ok ? "stopped by an operator" : result.outputTail.lastLines(4))
+                id,
+                commit: target.commit.id.hex,
+                state: ok ? .stopped : .failed,
+                message: ok ? "stopped by an operator" : result.outputTail.lastLines(4)
+            )
             reporter.report(
                 .stepFinished(
-                    phase: .apply, unit: id, action: "stop", ok: ok,
+                    phase: .apply,
+                    unit: id,
+                    action: "stop",
+                    ok: ok,
                     message: ok ? "stopped" : "compose down exited \(result.status): \(result.outputTail.lastLines(4))",
-                    duration: ContinuousClock.now - started))
+                    duration: ContinuousClock.now - started
+                )
+            )
             if !ok { throw ReconcilerError(.deployFailed, "\(id): compose down failed") }
         }
     }
@@ -103,9 +132,10 @@ extension Reconciler {
         let target = try deployedTarget()
         _ = try resolve(.units([id]), in: target)
         let unit = target.units.units[id]!
-        var argv = target.config.services.compose + [
-            "--project-name", unit.projectName, "--file", unit.composeFile, "logs",
-        ]
+        var argv =
+            target.config.services.compose + [
+                "--project-name", unit.projectName, "--file", unit.composeFile, "logs",
+            ]
         if follow { argv.append("--follow") }
         if let tail { argv += ["--tail", String(tail)] }
         return (argv, absolute(unit.directory))
@@ -126,7 +156,11 @@ extension Reconciler {
         }
         let hasSystem = units.hasSystem && config.system.check != nil
         return await runChecks(
-            units: units.ids.compactMap { units.units[$0] }, filesRoot: repository.workdir, config: config,
-            systemCheckRoot: hasSystem ? repository.workdir : nil, deployment: nil)
+            units: units.ids.compactMap { units.units[$0] },
+            filesRoot: repository.workdir,
+            config: config,
+            systemCheckRoot: hasSystem ? repository.workdir : nil,
+            deployment: nil
+        )
     }
 }

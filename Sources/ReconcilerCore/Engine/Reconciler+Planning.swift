@@ -41,22 +41,35 @@ extension Reconciler {
 
     /// What deploying `target` over `source` does: the contract's path mapping, then dependency waves, plus any
     /// dependency of a changed unit that is not running.
-    package func plan(from source: DeploySource?, to target: DeployTarget, checkDependencies: Bool = true) async throws
+    package func plan(
+        from source: DeploySource?,
+        to target: DeployTarget,
+        checkDependencies: Bool = true
+    ) async throws
         -> Plan
     {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
         // A source whose units cannot be read is treated like no source: everything is applied.
         let impact = PathMapper.impact(
-            changes: changes, old: source?.units, new: target.units, oldConfig: source?.config,
-            newConfig: target.config)
+            changes: changes,
+            old: source?.units,
+            new: target.units,
+            oldConfig: source?.config,
+            newConfig: target.config
+        )
         let firstDeploy = source?.units == nil
 
         var steps: [PlanStep] = []
         if impact.system {
             steps.append(
                 PlanStep(
-                    unit: "system", action: .switch, wave: 0, reason: firstDeploy ? .firstDeploy : .changed,
-                    paths: impact.reasons["system"] ?? []))
+                    unit: "system",
+                    action: .switch,
+                    wave: 0,
+                    reason: firstDeploy ? .firstDeploy : .changed,
+                    paths: impact.reasons["system"] ?? []
+                )
+            )
         }
         for id in impact.pruned.sorted() {
             steps.append(PlanStep(unit: id, action: .down, wave: 0, reason: .pruned, paths: impact.reasons[id] ?? []))
@@ -79,13 +92,21 @@ extension Reconciler {
             for id in wave {
                 steps.append(
                     PlanStep(
-                        unit: id, action: .up, wave: index + 1, reason: reasons[id] ?? .changed,
-                        paths: impact.reasons[id] ?? []))
+                        unit: id,
+                        action: .up,
+                        wave: index + 1,
+                        reason: reasons[id] ?? .changed,
+                        paths: impact.reasons[id] ?? []
+                    )
+                )
             }
         }
         return Plan(
-            from: source.map { CommitRef($0.commit) }, to: CommitRef(target.commit), steps: steps,
-            ignoredPaths: impact.ignoredPaths.sorted())
+            from: source.map { CommitRef($0.commit) },
+            to: CommitRef(target.commit),
+            steps: steps,
+            ignoredPaths: impact.ignoredPaths.sorted()
+        )
     }
 
     /// A plan that brings `ids` (and any dependency of theirs that is not running) up at the deployed commit.
@@ -100,7 +121,13 @@ extension Reconciler {
         for (index, wave) in target.graph.waves(selected).enumerated() {
             for id in wave {
                 steps.append(
-                    PlanStep(unit: id, action: .up, wave: index + 1, reason: ids.contains(id) ? .requested : .dependency))
+                    PlanStep(
+                        unit: id,
+                        action: .up,
+                        wave: index + 1,
+                        reason: ids.contains(id) ? .requested : .dependency
+                    )
+                )
             }
         }
         return Plan(from: CommitRef(commit), to: CommitRef(commit), steps: steps, ignoredPaths: [])

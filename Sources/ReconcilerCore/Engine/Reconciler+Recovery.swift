@@ -9,21 +9,31 @@ extension Reconciler {
             reporter.report(
                 .warning(
                     "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.prefix(12))) was interrupted (pid \(record.pid) is gone); recovering."
-                ))
+                )
+            )
             // Whatever the dead process had started (a `compose up` half-way) finishes before anything else runs.
             let leftovers = await Leftovers.settle(
-                tag: Leftovers.tag(store: store, deployment: record.id), timeout: .seconds(120))
+                tag: Leftovers.tag(store: store, deployment: record.id),
+                timeout: .seconds(120)
+            )
             if leftovers > 0 {
                 reporter.report(.info("Waited for \(leftovers) process(es) the interrupted deployment had started."))
             }
             for step in record.steps where step.result == .running {
                 try store.finishStep(
-                    step.id, result: .failed, exitCode: nil, message: "interrupted: the reconciler died during this step",
-                    logTail: step.logTail)
+                    step.id,
+                    result: .failed,
+                    exitCode: nil,
+                    message: "interrupted: the reconciler died during this step",
+                    logTail: step.logTail
+                )
             }
             guard let failed = try? repository.commit(for: record.toCommit) else {
                 try store.finishDeployment(
-                    record.id, result: .interrupted, message: "interrupted; its target commit is no longer in the repository")
+                    record.id,
+                    result: .interrupted,
+                    message: "interrupted; its target commit is no longer in the repository"
+                )
                 continue
             }
             let entries = try repository.treeEntries(at: failed.id)
@@ -39,15 +49,26 @@ extension Reconciler {
             guard let base else {
                 // Nothing to go back to: the next sync deploys the target again from the start.
                 try store.finishDeployment(
-                    record.id, result: .interrupted, message: "\(reason); no earlier commit to roll back to")
+                    record.id,
+                    result: .interrupted,
+                    message: "\(reason); no earlier commit to roll back to"
+                )
                 continue
             }
             let outcome = try await rollBack(
-                attempted: attempted, to: base, from: failed, fromEntries: entries, deployment: record.id, reason: reason)
+                attempted: attempted,
+                to: base,
+                from: failed,
+                fromEntries: entries,
+                deployment: record.id,
+                reason: reason
+            )
             if case .rolledBack = outcome {
                 try store.finishDeployment(
-                    record.id, result: .interrupted,
-                    message: "\(reason); recovery rolled back to \(base.id.short)")
+                    record.id,
+                    result: .interrupted,
+                    message: "\(reason); recovery rolled back to \(base.id.short)"
+                )
                 reporter.report(.info("Recovered: rolled back to \(base.id.short); the target will be deployed again."))
             }
         }

@@ -83,8 +83,14 @@ extension Reconciler {
             let r = records["system"]
             units.append(
                 .init(
-                    id: "system", project: nil, commit: r?.commit, state: r?.state.rawValue ?? "unknown", live: nil,
-                    message: r?.message))
+                    id: "system",
+                    project: nil,
+                    commit: r?.commit,
+                    state: r?.state.rawValue ?? "unknown",
+                    live: nil,
+                    message: r?.message
+                )
+            )
         }
         var ids = Set(unitSet?.units.keys.map { $0 } ?? [])
         ids.formUnion(records.keys.filter { $0 != "system" })
@@ -93,8 +99,14 @@ extension Reconciler {
             let project = unitSet?.units[id]?.projectName ?? composeProjectName(forUnitID: id)
             units.append(
                 .init(
-                    id: id, project: project, commit: r?.commit, state: r?.state.rawValue ?? "unknown",
-                    live: live?[project] ?? (live == nil ? nil : "absent"), message: r?.message))
+                    id: id,
+                    project: project,
+                    commit: r?.commit,
+                    state: r?.state.rawValue ?? "unknown",
+                    live: live?[project] ?? (live == nil ? nil : "absent"),
+                    message: r?.message
+                )
+            )
         }
 
         let state: String
@@ -110,17 +122,28 @@ extension Reconciler {
             state = "ok"
         }
         return StatusReport(
-            repo: repository.workdir, state: state, deployed: deployed.map(CommitRef.init),
+            repo: repository.workdir,
+            state: state,
+            deployed: deployed.map(CommitRef.init),
             remote: remote.map(CommitRef.init),
             lastDeployment: lastShown.map {
                 .init(
-                    id: $0.id, trigger: $0.trigger, from: $0.fromCommit, to: $0.toCommit, result: $0.result.rawValue,
-                    startedAt: $0.startedAt, endedAt: $0.endedAt, message: $0.message)
+                    id: $0.id,
+                    trigger: $0.trigger,
+                    from: $0.fromCommit,
+                    to: $0.toCommit,
+                    result: $0.result.rawValue,
+                    startedAt: $0.startedAt,
+                    endedAt: $0.endedAt,
+                    message: $0.message
+                )
             },
             degraded: degraded.map { .init(commit: $0.commit, reason: $0.reason, at: $0.at) },
             hold: hold.map { .init(commit: $0.commit, reason: $0.reason, at: $0.at) },
             failedCommit: failed.map { .init(commit: $0.commit, reason: $0.reason, at: $0.at) },
-            drift: drift, units: units)
+            drift: drift,
+            units: units
+        )
     }
 
     /// Every Compose project's status in one call (`compose ls --all`), by project name; nil when Compose can't answer.
@@ -131,7 +154,10 @@ extension Reconciler {
         }
         guard
             let result = try? await runner.run(
-                config.services.compose + ["ls", "--all", "--format", "json"], in: "/", timeout: .seconds(60)),
+                config.services.compose + ["ls", "--all", "--format", "json"],
+                in: "/",
+                timeout: .seconds(60)
+            ),
             result.succeeded,
             let projects = try? JSONDecoder().decode([Project].self, from: Data(result.stdout.utf8))
         else { return nil }

@@ -5,8 +5,11 @@ extension Reconciler {
     /// The credentials a fetch uses, from the configuration's `auth`.
     package func credentials(_ config: Config) -> Credentials {
         Credentials(
-            sshPrivateKey: config.auth.sshKey, knownHostsFile: config.auth.knownHosts, tokenFile: config.auth.tokenFile,
-            tokenUser: config.auth.tokenUser ?? "git")
+            sshPrivateKey: config.auth.sshKey,
+            knownHostsFile: config.auth.knownHosts,
+            tokenFile: config.auth.tokenFile,
+            tokenUser: config.auth.tokenUser ?? "git"
+        )
     }
 
     /// The configuration in force now, for fetching and state: the deployed commit's, else the work tree's.
@@ -28,8 +31,11 @@ extension Reconciler {
         reporter.report(.info("Fetching \(config.remote) \(config.branch) …"))
         do {
             let id = try repository.fetch(
-                remote: config.remote, branch: config.branch, credentials: credentials(config),
-                timeout: config.fetchTimeout)
+                remote: config.remote,
+                branch: config.branch,
+                credentials: credentials(config),
+                timeout: config.fetchTimeout
+            )
             return try repository.commit(for: id.hex)
         } catch let error as GitError {
             throw ReconcilerError(
@@ -47,7 +53,8 @@ extension Reconciler {
                 """
                 degraded since \(degraded.at.formatted(.iso8601)): \(degraded.reason)
                 No automatic deploys until an operator acts: check `reconciler status`, fix the cause, then run `reconciler resume`.
-                """)
+                """
+            )
         }
     }
 
@@ -102,7 +109,11 @@ extension Reconciler {
         if dryRun { return .succeeded }
 
         let deployment = try store.beginDeployment(
-            from: deployed?.id.hex, to: targetCommit.id.hex, trigger: trigger, plan: plan.json())
+            from: deployed?.id.hex,
+            to: targetCommit.id.hex,
+            trigger: trigger,
+            plan: plan.json()
+        )
         let failures = try await validate(plan: plan, target: target, deployment: deployment)
         if !failures.isEmpty {
             let message =
@@ -119,7 +130,12 @@ extension Reconciler {
             return .succeeded
         }
         let outcome = try await execute(
-            plan: plan, source: source, base: base, target: target, deployment: deployment)
+            plan: plan,
+            source: source,
+            base: base,
+            target: target,
+            deployment: deployment
+        )
         switch outcome {
         case .rolledBack(let why), .failed(let why), .degraded(let why):
             try store.markFailed(targetCommit.id.hex, reason: why)

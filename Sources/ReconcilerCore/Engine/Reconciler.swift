@@ -15,8 +15,12 @@ package final class Reconciler: Sendable {
     package let configOverride: String?
 
     package init(
-        repository: Repository, store: StateStore, runner: ProcessRunner, logger: Logger,
-        reporter: any ProgressReporter, configOverride: String?
+        repository: Repository,
+        store: StateStore,
+        runner: ProcessRunner,
+        logger: Logger,
+        reporter: any ProgressReporter,
+        configOverride: String?
     ) {
         self.repository = repository
         self.store = store
@@ -45,7 +49,10 @@ package final class Reconciler: Sendable {
 
     package static func loadConfigFile(_ path: String) throws -> Config {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReconcilerError(.configuration, "cannot read configuration file \(path): check the path and its permissions")
+            throw ReconcilerError(
+                .configuration,
+                "cannot read configuration file \(path): check the path and its permissions"
+            )
         }
         return try Config.decode(data, source: path)
     }
@@ -57,8 +64,11 @@ package final class Reconciler: Sendable {
         let entries = try repository.treeEntries(at: commit)
         let repo = repository
         let units = try UnitDiscovery.discover(
-            entries: entries, servicesRoot: config.services.root, systemRoot: config.system.root,
-            symlinkTarget: { try repo.symlinkTarget(of: $0, at: commit) })
+            entries: entries,
+            servicesRoot: config.services.root,
+            systemRoot: config.system.root,
+            symlinkTarget: { try repo.symlinkTarget(of: $0, at: commit) }
+        )
         return (units, entries)
     }
 
@@ -67,10 +77,13 @@ package final class Reconciler: Sendable {
         let root = repository.workdir
         let entries = try UnitDiscovery.workTreeEntries(root: root)
         return try UnitDiscovery.discover(
-            entries: entries, servicesRoot: config.services.root, systemRoot: config.system.root,
+            entries: entries,
+            servicesRoot: config.services.root,
+            systemRoot: config.system.root,
             symlinkTarget: { path in
                 try? FileManager.default.destinationOfSymbolicLink(atPath: "\(root)/\(path)")
-            })
+            }
+        )
     }
 
     package func compose(_ config: Config, deployment: Int64? = nil) -> Compose {

@@ -35,6 +35,7 @@ package struct ReconcilerError: Error, Sendable, CustomStringConvertible {
             refusing to deploy: tracked files in \(repo) were modified locally (drift):
             \(list)\(more)
             Commit and push the change from a clone, or discard it (git -C \(repo) checkout -- <file>), then sync again.
-            """)
+            """
+        )
     }
 }

@@ -10,7 +10,11 @@ package struct ComposeContainer: Sendable, Equatable, Decodable {
     package let exitCode: Int
 
     enum CodingKeys: String, CodingKey {
-        case name = "Name", service = "Service", state = "State", health = "Health", exitCode = "ExitCode"
+        case name = "Name"
+        case service = "Service"
+        case state = "State"
+        case health = "Health"
+        case exitCode = "ExitCode"
     }
 
     package init(name: String, service: String, state: String, health: String, exitCode: Int) {
@@ -63,19 +67,31 @@ package struct Compose: Sendable {
     }
 
     package func up(
-        _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
+        _ unit: ServiceUnit,
+        in directory: String,
+        onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
         try await runner.run(
-            argv(unit, ["up", "--detach", "--remove-orphans"]), in: directory, environment: environment,
-            timeout: Self.upTimeout, onLine: onLine)
+            argv(unit, ["up", "--detach", "--remove-orphans"]),
+            in: directory,
+            environment: environment,
+            timeout: Self.upTimeout,
+            onLine: onLine
+        )
     }
 
     package func down(
-        _ unit: ServiceUnit, in directory: String, onLine: (@Sendable (String) -> Void)? = nil
+        _ unit: ServiceUnit,
+        in directory: String,
+        onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
         try await runner.run(
-            argv(unit, ["down", "--remove-orphans"]), in: directory, environment: environment,
-            timeout: Self.upTimeout, onLine: onLine)
+            argv(unit, ["down", "--remove-orphans"]),
+            in: directory,
+            environment: environment,
+            timeout: Self.upTimeout,
+            onLine: onLine
+        )
     }
 
     /// Every container of the unit's project, stopped ones included.
@@ -84,7 +100,10 @@ package struct Compose: Sendable {
         let argv = command + ["--project-name", unit.projectName, "ps", "--all", "--format", "json"]
         let result = try await runner.run(argv, in: directory, timeout: Self.shortTimeout)
         guard result.succeeded else {
-            throw ComposeError(unit: unit.id, message: "`\(argv.joined(separator: " "))` failed: \(result.outputTail.lastLines(5))")
+            throw ComposeError(
+                unit: unit.id,
+                message: "`\(argv.joined(separator: " "))` failed: \(result.outputTail.lastLines(5))"
+            )
         }
         return try Self.parseContainers(result.stdout)
     }

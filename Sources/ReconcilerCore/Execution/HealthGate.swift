@@ -51,7 +51,9 @@ package struct HealthGate: Sendable {
     }
 
     package func wait(
-        for unit: ServiceUnit, in directory: String, timeout: Duration,
+        for unit: ServiceUnit,
+        in directory: String,
+        timeout: Duration,
         progress: (@Sendable (Duration, String) -> Void)? = nil
     ) async throws -> Verdict {
         let clock = ContinuousClock()

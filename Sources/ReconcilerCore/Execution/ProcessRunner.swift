@@ -75,15 +75,18 @@ package struct ProcessRunner: Sendable {
             executable: .path(FilePath(executable)),
             arguments: Arguments(executablePathOverride: name, remainingValues: Array(argv.dropFirst())),
             environment: .inherit.updating(
-                Dictionary(environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }) { $1 }),
+                Dictionary(environment.map { (Environment.Key(stringLiteral: $0.key), Optional($0.value)) }) { $1 }
+            ),
             workingDirectory: directory.map { FilePath($0) },
-            platformOptions: options)
+            platformOptions: options
+        )
 
         let capture = OutputCapture(stdoutLimit: stdoutLimit, tailLimit: outputTailLimit, onLine: onLine)
         let commandLine = ProcessError.commandLine(argv)
         logger.debug(
             "running \(commandLine)",
-            metadata: ["process.argv": .string(commandLine), "process.directory": .string(directory ?? ".")])
+            metadata: ["process.argv": .string(commandLine), "process.directory": .string(directory ?? ".")]
+        )
 
         let clock = ContinuousClock()
         let start = clock.now
@@ -98,7 +101,8 @@ package struct ProcessRunner: Sendable {
             let tail = capture.outputTail
             logger.debug(
                 "\(commandLine) \(run.timedOut ? "timed out" : "was cancelled")",
-                metadata: ["process.argv": .string(commandLine), "process.duration": .string("\(duration)")])
+                metadata: ["process.argv": .string(commandLine), "process.duration": .string("\(duration)")]
+            )
             if run.timedOut {
                 throw failure(.timedOut, "timed out after \(timeout.shortDescription)", tail: tail)
             }
@@ -111,18 +115,29 @@ package struct ProcessRunner: Sendable {
         case .success(.signaled(let signal)): status = 128 + signal
         case .failure(let error):
             throw Self.translate(
-                error, argv: argv, directory: directory, executable: executable, tail: capture.outputTail)
+                error,
+                argv: argv,
+                directory: directory,
+                executable: executable,
+                tail: capture.outputTail
+            )
         case nil:
             throw failure(.ioFailed, "ended without a status")
         }
         let result = ProcessResult(
-            argv: argv, status: status, stdout: capture.stdout, outputTail: capture.outputTail, duration: duration)
+            argv: argv,
+            status: status,
+            stdout: capture.stdout,
+            outputTail: capture.outputTail,
+            duration: duration
+        )
         logger.debug(
             "\(commandLine) exited \(status)",
             metadata: [
                 "process.argv": .string(commandLine), "process.status": .stringConvertible(status),
                 "process.duration": .string("\(duration)"),
-            ])
+            ]
+        )
         return result
     }
 }
@@ -147,14 +162,19 @@ extension ProcessRunner {
     /// Runs the command in one child task and a timer in another; whichever ends first cancels the
     /// other. Cancelling the command's task makes Subprocess run the teardown sequence on its group.
     private static func runWithTimeout(
-        _ configuration: Configuration, capture: OutputCapture, timeout: Duration
+        _ configuration: Configuration,
+        capture: OutputCapture,
+        timeout: Duration
     ) async -> Run {
         await withTaskGroup(of: Event.self) { group in
             group.addTask {
                 let processGroup = ProcessGroupBox()
                 do {
                     let result = try await Subprocess.run(
-                        configuration, input: .none, output: .sequence, error: .sequence
+                        configuration,
+                        input: .none,
+                        output: .sequence,
+                        error: .sequence
                     ) { execution in
                         processGroup.set(execution.processIdentifier.value)
                         await withTaskGroup(of: Void.self) { readers in
@@ -231,7 +251,10 @@ extension ProcessRunner {
     /// The executable `name` stands for: a path (relative to `directory`) when it contains a `/`,
     /// else the first executable file of that name on PATH (the child's PATH when it is overridden).
     private static func resolve(
-        _ name: String, directory: String?, environment: [String: String], argv: [String]
+        _ name: String,
+        directory: String?,
+        environment: [String: String],
+        argv: [String]
     ) throws(ProcessError) -> String {
         func isExecutable(_ path: String) -> Bool {
             var info = stat()
@@ -242,8 +265,11 @@ extension ProcessRunner {
             let path = name.hasPrefix("/") ? name : (base as NSString).appendingPathComponent(name)
             guard isExecutable(path) else {
                 throw ProcessError(
-                    code: .notFound, argv: argv, directory: directory,
-                    message: "cannot run: \(path) is not an executable file")
+                    code: .notFound,
+                    argv: argv,
+                    directory: directory,
+                    message: "cannot run: \(path) is not an executable file"
+                )
             }
             return path
         }
@@ -254,16 +280,28 @@ extension ProcessRunner {
             if isExecutable(candidate) { return candidate }
         }
         throw ProcessError(
-            code: .notFound, argv: argv, directory: directory,
-            message: "cannot run: `\(name)` was not found on PATH (\(searchPath)) — install it or fix PATH")
+            code: .notFound,
+            argv: argv,
+            directory: directory,
+            message: "cannot run: `\(name)` was not found on PATH (\(searchPath)) — install it or fix PATH"
+        )
     }
 
     private static func translate(
-        _ error: any Error, argv: [String], directory: String?, executable: String, tail: String
+        _ error: any Error,
+        argv: [String],
+        directory: String?,
+        executable: String,
+        tail: String
     ) -> ProcessError {
         guard let error = error as? SubprocessError else {
             return ProcessError(
-                code: .ioFailed, argv: argv, directory: directory, message: "failed: \(error)", outputTail: tail)
+                code: .ioFailed,
+                argv: argv,
+                directory: directory,
+                message: "failed: \(error)",
+                outputTail: tail
+            )
         }
         let code: ProcessError.Code
         switch error.code {
@@ -273,7 +311,12 @@ extension ProcessRunner {
         default: code = .ioFailed
         }
         return ProcessError(
-            code: code, argv: argv, directory: directory, message: "failed (\(executable)): \(error)", outputTail: tail)
+            code: code,
+            argv: argv,
+            directory: directory,
+            message: "failed (\(executable)): \(error)",
+            outputTail: tail
+        )
     }
 }
 

@@ -14,7 +14,10 @@ package struct TreeMaterializer {
     /// Untracked files directly in the work tree's copy of each directory (`.env`, `*.env`) are copied beside them,
     /// because Compose reads them; nothing else untracked is copied.
     package func materialize(
-        commit: ObjectID, directories: [String], into destination: String, entries: [TreeEntry]
+        commit: ObjectID,
+        directories: [String],
+        into destination: String,
+        entries: [TreeEntry]
     ) throws {
         let fm = FileManager.default
         for dir in Set(directories) {
@@ -22,7 +25,9 @@ package struct TreeMaterializer {
             for entry in entries where entry.path.hasPrefix(prefix) && entry.kind != .submodule {
                 let target = "\(destination)/\(entry.path)"
                 try fm.createDirectory(
-                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    atPath: (target as NSString).deletingLastPathComponent,
+                    withIntermediateDirectories: true
+                )
                 if entry.kind == .symlink {
                     if let link = try repository.symlinkTarget(of: entry.path, at: commit) {
                         try? fm.removeItem(atPath: target)
@@ -32,8 +37,10 @@ package struct TreeMaterializer {
                 }
                 let data = try repository.contents(of: entry.path, at: commit) ?? Data()
                 fm.createFile(
-                    atPath: target, contents: data,
-                    attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644])
+                    atPath: target,
+                    contents: data,
+                    attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644]
+                )
             }
             try fm.createDirectory(atPath: "\(destination)/\(dir)", withIntermediateDirectories: true)
             copyEnvFiles(from: "\(repository.workdir)/\(dir)", to: "\(destination)/\(dir)")

@@ -22,27 +22,39 @@ package struct DependencyGraph: Sendable, Equatable {
         for (unit, dependencies) in dependsOn.sorted(by: { $0.key < $1.key }) {
             guard units.contains(unit) else {
                 throw ConfigError(
-                    code: .unknownUnit, source: source, keyPath: "units.\(unit)",
-                    message: Self.unknownUnitMessage(unit, known: units))
+                    code: .unknownUnit,
+                    source: source,
+                    keyPath: "units.\(unit)",
+                    message: Self.unknownUnitMessage(unit, known: units)
+                )
             }
             for dependency in dependencies {
                 if dependency == unit {
                     throw ConfigError(
-                        code: .selfDependency, source: source, keyPath: "units.\(unit).dependsOn",
-                        message: "\"\(unit)\" depends on itself; remove it from its own dependsOn")
+                        code: .selfDependency,
+                        source: source,
+                        keyPath: "units.\(unit).dependsOn",
+                        message: "\"\(unit)\" depends on itself; remove it from its own dependsOn"
+                    )
                 }
                 guard units.contains(dependency) else {
                     throw ConfigError(
-                        code: .unknownUnit, source: source, keyPath: "units.\(unit).dependsOn",
-                        message: Self.unknownUnitMessage(dependency, known: units))
+                        code: .unknownUnit,
+                        source: source,
+                        keyPath: "units.\(unit).dependsOn",
+                        message: Self.unknownUnitMessage(dependency, known: units)
+                    )
                 }
                 direct[unit]!.insert(dependency)
             }
         }
         if let cycle = Self.firstCycle(in: direct) {
             throw ConfigError(
-                code: .dependencyCycle, source: source, keyPath: "units.\(cycle[0]).dependsOn",
-                message: "dependency cycle: \(cycle.joined(separator: " → ")); remove one of these dependsOn entries")
+                code: .dependencyCycle,
+                source: source,
+                keyPath: "units.\(cycle[0]).dependsOn",
+                message: "dependency cycle: \(cycle.joined(separator: " → ")); remove one of these dependsOn entries"
+            )
         }
         self.units = units
         self.direct = direct

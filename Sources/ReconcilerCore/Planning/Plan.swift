@@ -88,12 +88,7 @@ package struct Plan: Codable, Sendable, Equatable {
     }
 
     /// Stable JSON (sorted keys), the shape documented in docs/commands.md.
-    package func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(PlanJSON(self))) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
+    package func json() -> String { StableJSON.encode(PlanJSON(self)) }
 }
 
 /// The documented `plan --json` shape: the plan plus the summary lists a script wants.
@@ -126,5 +121,16 @@ private struct PlanJSON: Encodable {
         try c.encode(pruned, forKey: .pruned)
         try c.encode(steps, forKey: .steps)
         try c.encode(ignoredPaths, forKey: .ignoredPaths)
+    }
+}
+
+/// The JSON every `--json` output and the state's plan column use: pretty, keys sorted, ISO 8601 dates.
+package enum StableJSON {
+    package static func encode(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -49,13 +49,19 @@ package final class FileLock: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
             try? FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw LockError(
-                code: .unavailable, path: path, holder: nil,
-                message: "cannot open \(path): \(String(cString: strerror(errno)))")
+                code: .unavailable,
+                path: path,
+                holder: nil,
+                message: "cannot open \(path): \(String(cString: strerror(errno)))"
+            )
         }
         // flock belongs to the open file description: a second open of the same file in this very
         // process conflicts too, so one process cannot run two reconcilers either.
@@ -67,8 +73,11 @@ package final class FileLock: Sendable {
                 throw LockError(code: .held, path: path, holder: holder, message: "held by another process")
             }
             throw LockError(
-                code: .unavailable, path: path, holder: nil,
-                message: "cannot lock \(path): \(String(cString: strerror(code)))")
+                code: .unavailable,
+                path: path,
+                holder: nil,
+                message: "cannot lock \(path): \(String(cString: strerror(code)))"
+            )
         }
         let holder = LockHolder(pid: getpid(), command: command, startedAt: Date(), host: currentHostName())
         writeHolder(holder, to: fd)

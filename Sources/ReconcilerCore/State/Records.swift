@@ -49,8 +49,17 @@ package struct StepRecord: Codable, Sendable, Equatable {
     package var logTail: String
 
     package init(
-        id: Int64, deploymentID: Int64, phase: StepPhase, unit: String, action: String, startedAt: Date,
-        endedAt: Date?, result: StepResult, exitCode: Int32?, message: String?, logTail: String
+        id: Int64,
+        deploymentID: Int64,
+        phase: StepPhase,
+        unit: String,
+        action: String,
+        startedAt: Date,
+        endedAt: Date?,
+        result: StepResult,
+        exitCode: Int32?,
+        message: String?,
+        logTail: String
     ) {
         self.id = id
         self.deploymentID = deploymentID
@@ -86,8 +95,17 @@ package struct DeploymentRecord: Codable, Sendable, Equatable {
     package var steps: [StepRecord]
 
     package init(
-        id: Int64, fromCommit: String?, toCommit: String, trigger: String, startedAt: Date, endedAt: Date?,
-        result: DeploymentResult, message: String?, pid: Int32, plan: String, steps: [StepRecord]
+        id: Int64,
+        fromCommit: String?,
+        toCommit: String,
+        trigger: String,
+        startedAt: Date,
+        endedAt: Date?,
+        result: DeploymentResult,
+        message: String?,
+        pid: Int32,
+        plan: String,
+        steps: [StepRecord]
     ) {
         self.id = id
         self.fromCommit = fromCommit

@@ -32,12 +32,17 @@ package final class StateStore: Sendable {
         self.path = path
         do {
             try FileManager.default.createDirectory(
-                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                atPath: directory,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         } catch {
             throw StateError(
-                code: .unavailable, path: path,
+                code: .unavailable,
+                path: path,
                 message: "cannot create the state directory \(directory): \(Self.reason(error))",
-                remedy: "create it, writable by this user, or pass another --state-dir")
+                remedy: "create it, writable by this user, or pass another --state-dir"
+            )
         }
 
         var config = Configuration()
@@ -58,9 +63,11 @@ package final class StateStore: Sendable {
             let superseded = try queue.read { try migrator.hasBeenSuperseded($0) }
             if superseded {
                 throw StateError(
-                    code: .newerSchema, path: path,
+                    code: .newerSchema,
+                    path: path,
                     message: "it was written by a newer reconciler (unknown schema migrations)",
-                    remedy: "run that newer reconciler, or move the file aside to start a fresh history")
+                    remedy: "run that newer reconciler, or move the file aside to start a fresh history"
+                )
             }
             try migrator.migrate(queue)
         } catch let error as StateError {
@@ -86,7 +93,8 @@ package final class StateStore: Sendable {
                     INSERT INTO "deployment" ("fromCommit", "toCommit", "trigger", "startedAt", "result", "pid", "plan")
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [from, to, trigger, Date(), DeploymentResult.running, getpid(), plan])
+                arguments: [from, to, trigger, Date(), DeploymentResult.running, getpid(), plan]
+            )
             return db.lastInsertedRowID
         }
     }
@@ -96,7 +104,8 @@ package final class StateStore: Sendable {
         try write { db in
             try db.execute(
                 sql: #"UPDATE "deployment" SET "endedAt" = ?, "result" = ?, "message" = ? WHERE "id" = ?"#,
-                arguments: [Date(), result, message, id])
+                arguments: [Date(), result, message, id]
+            )
             if db.changesCount == 0 { throw notFound("deployment #\(id)") }
         }
     }
@@ -106,20 +115,30 @@ package final class StateStore: Sendable {
     package func beginStep(deployment: Int64, phase: StepPhase, unit: String, action: String) throws -> Int64 {
         try write { db in
             let exists = try Bool.fetchOne(
-                db, sql: #"SELECT EXISTS (SELECT 1 FROM "deployment" WHERE "id" = ?)"#, arguments: [deployment])
+                db,
+                sql: #"SELECT EXISTS (SELECT 1 FROM "deployment" WHERE "id" = ?)"#,
+                arguments: [deployment]
+            )
             guard exists == true else { throw notFound("deployment #\(deployment)") }
             try db.execute(
                 sql: """
                     INSERT INTO "step" ("deploymentID", "phase", "unit", "action", "startedAt", "result")
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [deployment, phase, unit, action, Date(), StepResult.running])
+                arguments: [deployment, phase, unit, action, Date(), StepResult.running]
+            )
             return db.lastInsertedRowID
         }
     }
 
     /// Records how a step ended. `logTail` is cut to its last ``logTailLimit`` bytes.
-    package func finishStep(_ id: Int64, result: StepResult, exitCode: Int32?, message: String?, logTail: String)
+    package func finishStep(
+        _ id: Int64,
+        result: StepResult,
+        exitCode: Int32?,
+        message: String?,
+        logTail: String
+    )
         throws
     {
         let tail = BoundedText.tail(logTail, limit: Self.logTailLimit)
@@ -129,7 +148,8 @@ package final class StateStore: Sendable {
                     UPDATE "step" SET "endedAt" = ?, "result" = ?, "exitCode" = ?, "message" = ?, "logTail" = ?
                     WHERE "id" = ?
                     """,
-                arguments: [Date(), result, exitCode, message, tail, id])
+                arguments: [Date(), result, exitCode, message, tail, id]
+            )
             if db.changesCount == 0 { throw notFound("step #\(id)") }
         }
     }
@@ -140,7 +160,11 @@ package final class StateStore: Sendable {
             try withSteps(
                 db,
                 DeploymentRecord.fetchAll(
-                    db, sql: #"SELECT * FROM "deployment" ORDER BY "id" DESC LIMIT ?"#, arguments: [max(limit, 0)]))
+                    db,
+                    sql: #"SELECT * FROM "deployment" ORDER BY "id" DESC LIMIT ?"#,
+                    arguments: [max(limit, 0)]
+                )
+            )
         }
     }
 
@@ -148,7 +172,8 @@ package final class StateStore: Sendable {
     package func deployment(_ id: Int64) throws -> DeploymentRecord? {
         try read { db in
             try withSteps(
-                db, DeploymentRecord.fetchAll(db, sql: #"SELECT * FROM "deployment" WHERE "id" = ?"#, arguments: [id])
+                db,
+                DeploymentRecord.fetchAll(db, sql: #"SELECT * FROM "deployment" WHERE "id" = ?"#, arguments: [id])
             ).first
         }
     }
@@ -163,8 +188,11 @@ package final class StateStore: Sendable {
             try withSteps(
                 db,
                 DeploymentRecord.fetchAll(
-                    db, sql: #"SELECT * FROM "deployment" WHERE "result" = ? ORDER BY "id""#,
-                    arguments: [DeploymentResult.running]))
+                    db,
+                    sql: #"SELECT * FROM "deployment" WHERE "result" = ? ORDER BY "id""#,
+                    arguments: [DeploymentResult.running]
+                )
+            )
         }
     }
 
@@ -174,8 +202,10 @@ package final class StateStore: Sendable {
             try withSteps(
                 db,
                 DeploymentRecord.fetchAll(
-                    db, sql: #"SELECT * FROM "deployment" WHERE "result" <> ? ORDER BY "id" DESC LIMIT 1"#,
-                    arguments: [DeploymentResult.running])
+                    db,
+                    sql: #"SELECT * FROM "deployment" WHERE "result" <> ? ORDER BY "id" DESC LIMIT 1"#,
+                    arguments: [DeploymentResult.running]
+                )
             ).first
         }
     }
@@ -192,7 +222,8 @@ package final class StateStore: Sendable {
                         "commit" = excluded."commit", "state" = excluded."state",
                         "message" = excluded."message", "updatedAt" = excluded."updatedAt"
                     """,
-                arguments: [id, commit, state, message, Date()])
+                arguments: [id, commit, state, message, Date()]
+            )
         }
     }
 
@@ -213,7 +244,8 @@ package final class StateStore: Sendable {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "failedCommit" ("commit", "reason", "at") VALUES (?, ?, ?)"#,
-                arguments: [commit, reason, Date()])
+                arguments: [commit, reason, Date()]
+            )
         }
     }
 
@@ -266,7 +298,8 @@ extension StateStore {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "marker" ("name", "commit", "reason", "at") VALUES (?, ?, ?, ?)"#,
-                arguments: [name.rawValue, commit, reason, Date()])
+                arguments: [name.rawValue, commit, reason, Date()]
+            )
         }
     }
 
@@ -286,8 +319,10 @@ extension StateStore {
         let ids = deployments.map(\.id)
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
         let steps = try StepRecord.fetchAll(
-            db, sql: #"SELECT * FROM "step" WHERE "deploymentID" IN (\#(placeholders)) ORDER BY "id""#,
-            arguments: StatementArguments(ids))
+            db,
+            sql: #"SELECT * FROM "step" WHERE "deploymentID" IN (\#(placeholders)) ORDER BY "id""#,
+            arguments: StatementArguments(ids)
+        )
         let byDeployment = Dictionary(grouping: steps, by: \.deploymentID)
         return deployments.map { deployment in
             var deployment = deployment
@@ -318,18 +353,27 @@ extension StateStore {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
             return StateError(
-                code: .corrupt, path: path, message: "\(doing): the file is damaged or not a database (\(sqlite))",
-                remedy: "move it aside (the reconciler starts a fresh history) or restore it from a backup")
+                code: .corrupt,
+                path: path,
+                message: "\(doing): the file is damaged or not a database (\(sqlite))",
+                remedy: "move it aside (the reconciler starts a fresh history) or restore it from a backup"
+            )
         case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_READONLY, .SQLITE_AUTH:
             return StateError(
-                code: .unavailable, path: path, message: "\(doing): \(sqlite)",
-                remedy: "check that the state directory and the file are writable by this user")
+                code: .unavailable,
+                path: path,
+                message: "\(doing): \(sqlite)",
+                remedy: "check that the state directory and the file are writable by this user"
+            )
         case .SQLITE_FULL:
             return StateError(code: .database, path: path, message: "\(doing): \(sqlite)", remedy: "free disk space")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return StateError(
-                code: .database, path: path, message: "\(doing): \(sqlite)",
-                remedy: "another process keeps the database locked; retry when it is done")
+                code: .database,
+                path: path,
+                message: "\(doing): \(sqlite)",
+                remedy: "another process keeps the database locked; retry when it is done"
+            )
         default:
             return StateError(code: .database, path: path, message: "\(doing): \(sqlite)")
         }

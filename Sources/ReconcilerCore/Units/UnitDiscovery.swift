@@ -38,11 +38,15 @@ package enum UnitDiscovery {
             if entry.path == systemRoot || entry.path.hasPrefix(systemPrefix) { hasSystem = true }
             guard entry.path.hasPrefix(servicesPrefix) else { continue }
             let components = entry.path.dropFirst(servicesPrefix.count).split(
-                separator: "/", omittingEmptySubsequences: false)
+                separator: "/",
+                omittingEmptySubsequences: false
+            )
             if let bad = components.first(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
                 throw UnitError(
-                    code: .invalidPath, path: entry.path,
-                    message: "path component \"\(bad)\" is not allowed under \(servicesRoot)/; fix the tree")
+                    code: .invalidPath,
+                    path: entry.path,
+                    message: "path component \"\(bad)\" is not allowed under \(servicesRoot)/; fix the tree"
+                )
             }
             guard entry.kind != .submodule,
                 components.count == 2 || components.count == 3,
@@ -57,13 +61,17 @@ package enum UnitDiscovery {
             let directory = servicesPrefix + id
             if id.containsControlCharacter {
                 throw UnitError(
-                    code: .controlCharacter, path: directory.debugQuoted,
-                    message: "a unit directory cannot contain a control character; rename it")
+                    code: .controlCharacter,
+                    path: directory.debugQuoted,
+                    message: "a unit directory cannot contain a control character; rename it"
+                )
             }
             if id == UnitID.system {
                 throw UnitError(
-                    code: .reservedID, path: directory,
-                    message: "the unit id \"system\" is reserved for the NixOS system step; rename the directory")
+                    code: .reservedID,
+                    path: directory,
+                    message: "the unit id \"system\" is reserved for the NixOS system step; rename the directory"
+                )
             }
             let files = candidates[id]!
             let chosen = composeFileNames.lazy.compactMap { name in
@@ -75,9 +83,11 @@ package enum UnitDiscovery {
             let projectName = composeProjectName(forUnitID: id)
             if projectName.isEmpty {
                 throw UnitError(
-                    code: .emptyProjectName, path: directory,
+                    code: .emptyProjectName,
+                    path: directory,
                     message: "the Compose project name of \"\(id)\" normalises to nothing (only a-z, 0-9, _ and - "
-                        + "are kept); rename the directory")
+                        + "are kept); rename the directory"
+                )
             }
             let composeFile = String(chosen.path.dropFirst(directory.count + 1))
             units.append(ServiceUnit(id: id, projectName: projectName, directory: directory, composeFile: composeFile))
@@ -87,9 +97,11 @@ package enum UnitDiscovery {
         if let (project, colliding) = byProject.filter({ $0.value.count > 1 }).min(by: { $0.key < $1.key }) {
             let paths = colliding.map(\.directory).sorted()
             throw UnitError(
-                code: .projectNameCollision, path: paths[0],
+                code: .projectNameCollision,
+                path: paths[0],
                 message: "\(paths.map { "\"\($0)\"" }.joined(separator: " and ")) both get the Compose project name "
-                    + "\"\(project)\"; rename one of them")
+                    + "\"\(project)\"; rename one of them"
+            )
         }
         return UnitSet(units: units, hasSystem: hasSystem)
     }
@@ -104,19 +116,25 @@ package enum UnitDiscovery {
             target = try symlinkTarget(path)
         } catch {
             throw UnitError(
-                code: .unreadableSymlink, path: path,
-                message: "the Compose file is a symlink whose target cannot be read (\(error))")
+                code: .unreadableSymlink,
+                path: path,
+                message: "the Compose file is a symlink whose target cannot be read (\(error))"
+            )
         }
         guard let target else {
             throw UnitError(
-                code: .unreadableSymlink, path: path,
-                message: "the Compose file is a symlink whose target cannot be read")
+                code: .unreadableSymlink,
+                path: path,
+                message: "the Compose file is a symlink whose target cannot be read"
+            )
         }
         if target.hasPrefix("/") {
             throw UnitError(
-                code: .symlinkEscapes, path: path,
+                code: .symlinkEscapes,
+                path: path,
                 message: "the Compose file is a symlink to \"\(target)\", outside the repository; "
-                    + "replace it with a file or a relative link inside the repository")
+                    + "replace it with a file or a relative link inside the repository"
+            )
         }
         var stack = path.split(separator: "/").dropLast().map(String.init)
         for component in target.split(separator: "/") {
@@ -125,9 +143,11 @@ package enum UnitDiscovery {
             case "..":
                 guard !stack.isEmpty else {
                     throw UnitError(
-                        code: .symlinkEscapes, path: path,
+                        code: .symlinkEscapes,
+                        path: path,
                         message: "the Compose file is a symlink to \"\(target)\", which leaves the repository; "
-                            + "replace it with a file or a relative link inside the repository")
+                            + "replace it with a file or a relative link inside the repository"
+                    )
                 }
                 stack.removeLast()
             default: stack.append(String(component))
@@ -141,6 +161,7 @@ extension String {
     fileprivate var debugQuoted: String {
         String(
             unicodeScalars.map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
-                .joined())
+                .joined()
+        )
     }
 }

@@ -54,7 +54,9 @@ final class SSHServer {
                 """
             try config.write(toFile: "\(dir)/sshd_config", atomically: true, encoding: .utf8)
             let pid = try spawnClosingDescriptors(
-                ["/usr/sbin/sshd", "-D", "-e", "-f", "\(dir)/sshd_config"], log: "\(dir)/sshd.log")
+                ["/usr/sbin/sshd", "-D", "-e", "-f", "\(dir)/sshd_config"],
+                log: "\(dir)/sshd.log"
+            )
             if waitForPort(port, timeout: .seconds(10)) {
                 self.port = port
                 self.pid = pid
@@ -100,7 +102,7 @@ func spawnClosingDescriptors(_ argv: [String], log: String) throws -> pid_t {
         for fd in open.compactMap(Int32.init) where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
     }
     let cArguments = argv.map { strdup($0) } + [nil]
-    defer { cArguments.forEach { free($0) } }
+    defer { for argument in cArguments { free(argument) } }
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, argv[0], &actions, nil, cArguments, environ)
     guard rc == 0 else { throw SocketError(what: "posix_spawn \(argv[0])", code: rc) }
