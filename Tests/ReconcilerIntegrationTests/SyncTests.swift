@@ -33,6 +33,40 @@ struct SyncTests {
         #expect(again.stdout.contains("up to date"), "\(again.output)")
     }
 
+    @Test func failedFirstDeployRollsBackToTheClonesOwnCommit() throws {
+        let lab = try Lab()
+        defer { lab.tearDown() }
+        try lab.homelab.commit(
+            ["services/\(lab.web)/compose.yml": Homelab.service(version: "1", healthy: false)],
+            message: "web broken"
+        )
+        // The deploy clone was made before that commit: its own HEAD is the earlier, good commit.
+        let sync = try lab.run("sync")
+        #expect(sync.status == 2, "\(sync.output)")
+        #expect(try Containers.version(lab.web) == "1", "rolled back to the commit the clone had checked out")
+        let history = try decodeJSONArray(try lab.run("history", "--json").stdout)
+        #expect(history.first?["result"] as? String == "rolledBack")
+
+        let again = try lab.run("sync")
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("not retried"))
+        try lab.homelab.commit(["services/\(lab.web)/compose.yml": Homelab.service(version: "2")], message: "web fixed")
+        let fixed = try lab.run("sync")
+        #expect(fixed.status == 0, "\(fixed.output)")
+        #expect(try Containers.version(lab.web) == "2")
+    }
+
+    @Test func unreachableRemoteExitsOneNamingItAndChangesNothing() throws {
+        let lab = try Lab()
+        defer { lab.tearDown() }
+        #expect(try lab.run("sync").status == 0)
+        try FileManager.default.moveItem(atPath: lab.homelab.remote, toPath: lab.homelab.remote + ".gone")
+        let sync = try lab.run("sync")
+        #expect(sync.status == 1, "\(sync.output)")
+        #expect(sync.output.contains("origin"), "\(sync.output)")
+        #expect(try lab.projects.map { try Containers.running($0).count } == [1, 1, 1])
+    }
+
     @Test func changeToOneServiceRecreatesOnlyIt() throws {
         let lab = try Lab()
         defer { lab.tearDown() }
