@@ -83,16 +83,7 @@ enum PlanTable {
                     step.unit, step.action.rawValue, why(step),
                 ]
             }
-        let widths = (0..<4).map { col in rows.map { $0[col].count }.max() ?? 0 }
-        for row in rows {
-            lines.append(
-                "  "
-                    + row.enumerated().map { i, cell in
-                        i == 3 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-                    }
-                    .joined(separator: "  ")
-            )
-        }
+        lines += TextTable.render(rows, indent: "  ")
         return lines.joined(separator: "\n")
     }
 
@@ -105,6 +96,21 @@ enum PlanTable {
         case .changed:
             guard let first = step.paths.first else { return "changed" }
             return step.paths.count == 1 ? first : "\(first) (+\(step.paths.count - 1) more)"
+        }
+    }
+}
+
+/// Columns aligned with two spaces between them; the last column is not padded.
+enum TextTable {
+    static func render(_ rows: [[String]], indent: String = "") -> [String] {
+        let columns = rows.map(\.count).max() ?? 0
+        let widths = (0..<columns).map { col in rows.map { col < $0.count ? $0[col].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            indent
+                + row.enumerated().map { i, cell in
+                    i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                }
+                .joined(separator: "  ")
         }
     }
 }

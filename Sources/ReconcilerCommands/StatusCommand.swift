@@ -54,14 +54,7 @@ struct StatusCommand: AsyncParsableCommand {
             + r.units.map { u in
                 [u.id, u.state, u.live ?? "-", u.commit.map { String($0.prefix(12)) } ?? "-"]
             }
-        let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }
-        for row in rows {
-            lines.append(
-                row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
-                    separator: "  "
-                )
-            )
-        }
+        lines += TextTable.render(rows)
         return lines.joined(separator: "\n")
     }
 }
