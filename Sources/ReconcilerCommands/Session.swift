@@ -17,7 +17,8 @@ struct Session {
     )
         throws -> Session
     {
-        let logger = Logger(label: "reconciler")
+        var logger = Logger(label: "reconciler")
+        logger.logLevel = options.verbose ? .debug : .warning
         let repository: Repository
         do {
             repository = try Repository(at: options.repoPath)

@@ -1,9 +1,12 @@
 import ArgumentParser
+import Logging
 import ReconcilerCommands
 
 @main
 struct Entrypoint {
     static func main() async {
+        // Logs go to stderr, so stdout stays clean for --json; the level is set per command (--verbose).
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
         do {
             var command = try ReconcilerCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
