@@ -5,26 +5,37 @@ import Testing
 
 /// Fetches over ssh against a real sshd started for the test (see `SSHServer`).
 @Suite(.serialized) struct SSHFetchTests {
+    /// Fetches `main` into the fixture's clone over ssh: from the fixture's bare remote unless `remote` is given,
+    /// with the server's client key and known_hosts unless others are given.
+    private func fetch(
+        _ fixture: GitFixture,
+        from server: SSHServer,
+        remote: String? = nil,
+        key: String? = nil,
+        knownHosts: String? = nil
+    ) throws -> ObjectID {
+        let credentials = Credentials(
+            sshPrivateKey: key ?? server.clientKey,
+            useSSHAgent: false,
+            knownHostsFile: knownHosts ?? server.knownHosts
+        )
+        return try Repository(at: fixture.clone).fetch(
+            remote: remote ?? server.url(fixture.remote),
+            branch: "main",
+            credentials: credentials,
+            timeout: .seconds(30)
+        )
+    }
+
     @Test func fetchWithKeyAndKnownHost() throws {
         let server = try SSHServer()
         defer { server.stop() }
         let fixture = try GitFixture.make()
         defer { fixture.remove() }
         let sha = try fixture.commit(files: ["over-ssh.txt": "hi\n"])
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(
-            sshPrivateKey: server.clientKey,
-            useSSHAgent: false,
-            knownHostsFile: server.knownHosts
-        )
-        let head = try repo.fetch(
-            remote: server.url(fixture.remote),
-            branch: "main",
-            credentials: credentials,
-            timeout: .seconds(30)
-        )
+        let head = try fetch(fixture, from: server)
         #expect(head.hex == sha, "\(server.log)")
-        #expect(try repo.commit(for: "reconciler/main").id.hex == sha)
+        #expect(try Repository(at: fixture.clone).commit(for: "reconciler/main").id.hex == sha)
     }
 
     @Test func fetchThroughAConfiguredSSHRemote() throws {
@@ -34,16 +45,10 @@ import Testing
         defer { fixture.remove() }
         try fixture.gitInClone(["remote", "set-url", "origin", server.url(fixture.remote)])
         let sha = try fixture.commit(files: ["b.txt": "b\n"])
-        let repo = try Repository(at: fixture.clone)
         // The public key is found beside the private key when not given.
-        let credentials = Credentials(
-            sshPrivateKey: server.clientKey,
-            useSSHAgent: false,
-            knownHostsFile: server.knownHosts
-        )
-        let head = try repo.fetch(remote: "origin", branch: "main", credentials: credentials, timeout: .seconds(30))
+        let head = try fetch(fixture, from: server, remote: "origin")
         #expect(head.hex == sha)
-        #expect(try repo.commit(for: "origin/main").id.hex == sha)
+        #expect(try Repository(at: fixture.clone).commit(for: "origin/main").id.hex == sha)
     }
 
     @Test func hashedKnownHostsEntryIsAccepted() throws {
@@ -55,18 +60,7 @@ import Testing
         try Command.check(["ssh-keygen", "-q", "-H", "-f", server.knownHosts])
         let hashed = try String(contentsOfFile: server.knownHosts, encoding: .utf8)
         #expect(hashed.hasPrefix("|1|"))
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(
-            sshPrivateKey: server.clientKey,
-            useSSHAgent: false,
-            knownHostsFile: server.knownHosts
-        )
-        let head = try repo.fetch(
-            remote: server.url(fixture.remote),
-            branch: "main",
-            credentials: credentials,
-            timeout: .seconds(30)
-        )
+        let head = try fetch(fixture, from: server)
         #expect(head.hex == (try fixture.remoteHead()))
     }
 
@@ -77,16 +71,7 @@ import Testing
         defer { fixture.remove() }
         let empty = server.directory.appending("empty_known_hosts")
         _ = FileManager.default.createFile(atPath: empty, contents: Data())
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: empty)
-        let error = try #require(throws: GitError.self) {
-            try repo.fetch(
-                remote: server.url(fixture.remote),
-                branch: "main",
-                credentials: credentials,
-                timeout: .seconds(30)
-            )
-        }
+        let error = try #require(throws: GitError.self) { try fetch(fixture, from: server, knownHosts: empty) }
         #expect(error.code == .certificate, "\(error)")
         #expect(error.message.contains("127.0.0.1"))
         #expect(error.message.contains("ssh-keyscan -p \(server.port) 127.0.0.1 >> \(empty)"), "\(error)")
@@ -102,16 +87,7 @@ import Testing
             .split(separator: " ").prefix(2).joined(separator: " ")
         let file = server.directory.appending("changed_known_hosts")
         try "[127.0.0.1]:\(server.port) \(other)\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(sshPrivateKey: server.clientKey, useSSHAgent: false, knownHostsFile: file)
-        let error = try #require(throws: GitError.self) {
-            try repo.fetch(
-                remote: server.url(fixture.remote),
-                branch: "main",
-                credentials: credentials,
-                timeout: .seconds(30)
-            )
-        }
+        let error = try #require(throws: GitError.self) { try fetch(fixture, from: server, knownHosts: file) }
         #expect(error.code == .certificate)
         #expect(error.message.contains("does not match"), "\(error)")
     }
@@ -121,21 +97,8 @@ import Testing
         defer { server.stop() }
         let fixture = try GitFixture.make()
         defer { fixture.remove() }
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(
-            sshPrivateKey: server.wrongKey,
-            useSSHAgent: false,
-            knownHostsFile: server.knownHosts
-        )
         let start = ContinuousClock.now
-        let error = try #require(throws: GitError.self) {
-            try repo.fetch(
-                remote: server.url(fixture.remote),
-                branch: "main",
-                credentials: credentials,
-                timeout: .seconds(30)
-            )
-        }
+        let error = try #require(throws: GitError.self) { try fetch(fixture, from: server, key: server.wrongKey) }
         #expect(ContinuousClock.now - start < .seconds(15))
         #expect(error.code == .auth, "\(error)")
         #expect(error.message.contains(server.wrongKey), "\(error)")
@@ -148,15 +111,9 @@ import Testing
         defer { server.stop() }
         let fixture = try GitFixture.make()
         defer { fixture.remove() }
-        let repo = try Repository(at: fixture.clone)
-        let credentials = Credentials(
-            sshPrivateKey: server.clientKey,
-            useSSHAgent: false,
-            knownHostsFile: server.knownHosts
-        )
         let missing = fixture.directory.appending("nope.git")
         let error = try #require(throws: GitError.self) {
-            try repo.fetch(remote: server.url(missing), branch: "main", credentials: credentials, timeout: .seconds(30))
+            try fetch(fixture, from: server, remote: server.url(missing))
         }
         #expect(error.code == .notFound, "\(error)")
         #expect(error.description.contains(missing), "\(error)")
