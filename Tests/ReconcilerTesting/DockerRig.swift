@@ -9,7 +9,7 @@ package struct DockerRigError: Error, CustomStringConvertible {
 }
 
 /// One container of a Compose project, as `docker inspect` reports it.
-package struct ComposeContainer: Sendable, Equatable {
+package struct RigContainer: Sendable, Equatable {
     /// The full container id.
     package let id: String
     /// The Compose service (`com.docker.compose.service` label).
@@ -27,16 +27,6 @@ package struct ComposeContainer: Sendable, Equatable {
         self.state = state
         self.health = health
         self.exitCode = exitCode
-    }
-
-    /// Running and healthy where it has a healthcheck, or a one-shot that exited 0: the
-    /// reconciler's health gate for one container.
-    package var passesHealthGate: Bool {
-        switch state {
-        case "running": health == nil || health == "healthy"
-        case "exited": exitCode == 0
-        default: false
-        }
     }
 }
 
@@ -122,7 +112,7 @@ package enum DockerRig {
 
     /// Every container of Compose project `project` with its service, state, health and exit code,
     /// sorted by service then id.
-    package static func containers(project: String) throws -> [ComposeContainer] {
+    package static func containers(project: String) throws -> [RigContainer] {
         let ids = try composeProjectIDs(project: project)
         guard !ids.isEmpty else { return [] }
         // JSON, not a --format template: templates on missing keys (`.State.Health` of a container
@@ -139,7 +129,7 @@ package enum DockerRig {
             throw DockerRigError("cannot read `docker inspect` output for project \(project): \(error)")
         }
         return inspected.map { container in
-            ComposeContainer(
+            RigContainer(
                 id: container.Id,
                 service: container.Config.Labels?["com.docker.compose.service"] ?? "",
                 state: container.State.Status,
@@ -157,8 +147,8 @@ package enum DockerRig {
         project: String,
         timeout: Duration = .seconds(60),
         pollInterval: Duration = .milliseconds(250),
-        until condition: ([ComposeContainer]) -> Bool
-    ) async throws -> [ComposeContainer] {
+        until condition: ([RigContainer]) -> Bool
+    ) async throws -> [RigContainer] {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while true {
