@@ -188,7 +188,7 @@ extension Reconciler {
     package func execute(
         plan: Plan,
         source: DeploySource?,
-        base: Commit?,
+        base: DeploySource?,
         target: DeployTarget,
         deployment: Int64
     ) async throws -> DeployOutcome {
@@ -236,8 +236,7 @@ extension Reconciler {
         return try await rollBack(
             attempted: attempted,
             to: base,
-            from: target.commit,
-            fromEntries: target.entries,
+            from: DeploySource(target),
             deployment: deployment,
             reason: why
         )
@@ -247,9 +246,8 @@ extension Reconciler {
     /// its files, units new in the failed commit taken down, units it pruned brought back.
     package func rollBack(
         attempted: [PlanStep],
-        to base: Commit?,
-        from failed: Commit,
-        fromEntries: [TreeEntry],
+        to base: DeploySource?,
+        from failed: DeploySource,
         deployment: Int64,
         reason: String
     ) async throws -> DeployOutcome {
@@ -261,12 +259,11 @@ extension Reconciler {
             )
             return .failed(reason)
         }
-        reporter.report(.warning("\(reason)\nRolling back to \(base.id.short) \(base.summary)"))
-        let source = try loadSource(base)
-        let failedConfig = (try? config(at: failed.id)) ?? Config()
-        let baseConfig = source.config ?? failedConfig
-        let baseUnits = source.units ?? UnitSet()
-        let failedUnits = (try? units(at: failed.id, config: failedConfig).0) ?? UnitSet()
+        reporter.report(.warning("\(reason)\nRolling back to \(base.commit.id.short) \(base.commit.summary)"))
+        let failedConfig = failed.config ?? Config()
+        let baseConfig = base.config ?? failedConfig
+        let baseUnits = base.units ?? UnitSet()
+        let failedUnits = failed.units ?? UnitSet()
 
         var steps: [PlanStep] = []
         if attempted.contains(where: { $0.action == .switch }) {
@@ -289,22 +286,27 @@ extension Reconciler {
         defer { scratch.remove() }
         let newDirs = newInFailed.compactMap { failedUnits.units[$0]?.directory }
         try TreeMaterializer(repository: repository).materialize(
-            commit: failed.id,
+            commit: failed.commit.id,
             directories: newDirs,
             into: scratch.path,
-            entries: fromEntries
+            entries: failed.entries
         )
-        let downSite = StepSite(config: failedConfig, units: failedUnits, filesRoot: scratch.path, commit: failed.id)
+        let downSite = StepSite(
+            config: failedConfig,
+            units: failedUnits,
+            filesRoot: scratch.path,
+            commit: failed.commit.id
+        )
 
         do {
-            try repository.checkout(base.id)
+            try repository.checkout(base.commit.id)
         } catch {
-            let message = "\(reason); rollback could not check out \(base.id.short): \(error)"
-            try store.setDegraded(failed.id.hex, reason: message)
+            let message = "\(reason); rollback could not check out \(base.commit.id.short): \(error)"
+            try store.setDegraded(failed.commit.id.hex, reason: message)
             try store.finishDeployment(deployment, result: .degraded, message: message)
             return .degraded(message)
         }
-        let site = StepSite(config: baseConfig, units: baseUnits, filesRoot: repository.workdir, commit: base.id)
+        let site = StepSite(config: baseConfig, units: baseUnits, filesRoot: repository.workdir, commit: base.commit.id)
         let (_, rollbackFailure) = await run(
             steps,
             phase: .rollback,
@@ -315,12 +317,12 @@ extension Reconciler {
         )
         if let rollbackFailure {
             let message =
-                "\(reason); rollback to \(base.id.short) failed too: \(rollbackFailure.step.unit) \(rollbackFailure.step.action.rawValue): \(rollbackFailure.message)"
-            try store.setDegraded(failed.id.hex, reason: message)
+                "\(reason); rollback to \(base.commit.id.short) failed too: \(rollbackFailure.step.unit) \(rollbackFailure.step.action.rawValue): \(rollbackFailure.message)"
+            try store.setDegraded(failed.commit.id.hex, reason: message)
             try store.finishDeployment(deployment, result: .degraded, message: message)
             return .degraded(message)
         }
-        try store.setDeployedCommit(base.id.hex)
+        try store.setDeployedCommit(base.commit.id.hex)
         try store.finishDeployment(deployment, result: .rolledBack, message: reason)
         return .rolledBack(reason)
     }

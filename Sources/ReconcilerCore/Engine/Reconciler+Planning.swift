@@ -18,6 +18,13 @@ package struct DeploySource: Sendable {
     package let entries: [TreeEntry]
 }
 
+extension DeploySource {
+    /// A target seen as the source of a rollback from it.
+    package init(_ target: DeployTarget) {
+        self.init(commit: target.commit, config: target.config, units: target.units, entries: target.entries)
+    }
+}
+
 extension Reconciler {
     /// Loads the target commit's configuration and units and checks them against each other.
     /// Any problem is a configuration error naming the key, unit or path.
@@ -41,13 +48,7 @@ extension Reconciler {
 
     /// What deploying `target` over `source` does: the contract's path mapping, then dependency waves, plus any
     /// dependency of a changed unit that is not running.
-    package func plan(
-        from source: DeploySource?,
-        to target: DeployTarget,
-        checkDependencies: Bool = true
-    ) async throws
-        -> Plan
-    {
+    package func plan(from source: DeploySource?, to target: DeployTarget) async throws -> Plan {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
         // A source whose units cannot be read is treated like no source: everything is applied.
         let impact = PathMapper.impact(
@@ -75,31 +76,11 @@ extension Reconciler {
             steps.append(PlanStep(unit: id, action: .down, wave: 0, reason: .pruned, paths: impact.reasons[id] ?? []))
         }
 
-        var selected = impact.units
         var reasons: [String: PlanStep.Reason] = [:]
         for id in impact.units { reasons[id] = firstDeploy ? .firstDeploy : .changed }
-        if checkDependencies {
-            let dependencies = target.graph.closure(impact.units).subtracting(impact.units)
-            for id in dependencies.sorted() {
-                guard let unit = target.units.units[id] else { continue }
-                if await !isRunning(unit, config: target.config) {
-                    selected.insert(id)
-                    reasons[id] = .dependency
-                }
-            }
-        }
-        for (index, wave) in target.graph.waves(selected).enumerated() {
-            for id in wave {
-                steps.append(
-                    PlanStep(
-                        unit: id,
-                        action: .up,
-                        wave: index + 1,
-                        reason: reasons[id] ?? .changed,
-                        paths: impact.reasons[id] ?? []
-                    )
-                )
-            }
+        for id in await stoppedDependencies(of: impact.units, in: target) { reasons[id] = .dependency }
+        steps += serviceSteps(Set(reasons.keys), graph: target.graph) { id in
+            (reasons[id] ?? .changed, impact.reasons[id] ?? [])
         }
         return Plan(
             from: source.map { CommitRef($0.commit) },
@@ -111,25 +92,35 @@ extension Reconciler {
 
     /// A plan that brings `ids` (and any dependency of theirs that is not running) up at the deployed commit.
     package func ensurePlan(_ ids: Set<String>, target: DeployTarget, at commit: Commit) async -> Plan {
-        var selected = ids
-        for id in target.graph.closure(ids).subtracting(ids) {
-            if let unit = target.units.units[id], await !isRunning(unit, config: target.config) {
-                selected.insert(id)
-            }
-        }
-        var steps: [PlanStep] = []
-        for (index, wave) in target.graph.waves(selected).enumerated() {
-            for id in wave {
-                steps.append(
-                    PlanStep(
-                        unit: id,
-                        action: .up,
-                        wave: index + 1,
-                        reason: ids.contains(id) ? .requested : .dependency
-                    )
-                )
-            }
+        let selected = ids.union(await stoppedDependencies(of: ids, in: target))
+        let steps = serviceSteps(selected, graph: target.graph) { id in
+            (ids.contains(id) ? .requested : .dependency, [])
         }
         return Plan(from: CommitRef(commit), to: CommitRef(commit), steps: steps, ignoredPaths: [])
+    }
+
+    /// Dependencies of `ids`, direct or not, that are not running right now: the seed's `ensure-` semantics.
+    func stoppedDependencies(of ids: Set<String>, in target: DeployTarget) async -> Set<String> {
+        var stopped = Set<String>()
+        for id in target.graph.closure(ids).subtracting(ids).sorted() {
+            if let unit = target.units.units[id], await !isRunning(unit, config: target.config) {
+                stopped.insert(id)
+            }
+        }
+        return stopped
+    }
+
+    /// `up` steps for `ids` in dependency waves (numbered from 1), each with its reason and paths.
+    func serviceSteps(
+        _ ids: Set<String>,
+        graph: DependencyGraph,
+        why: (String) -> (PlanStep.Reason, [String])
+    ) -> [PlanStep] {
+        graph.waves(ids).enumerated().flatMap { index, wave in
+            wave.map { id in
+                let (reason, paths) = why(id)
+                return PlanStep(unit: id, action: .up, wave: index + 1, reason: reason, paths: paths)
+            }
+        }
     }
 }

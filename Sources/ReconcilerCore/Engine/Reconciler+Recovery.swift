@@ -36,13 +36,13 @@ extension Reconciler {
                 )
                 continue
             }
-            let entries = try repository.treeEntries(at: failed.id)
-            // Steps of either phase count: a rollback killed half-way is redone from the start.
+            // The apply steps say what was touched; a rollback killed half-way only re-applied some of those, so
+            // redoing the rollback from them covers it too.
             var attempted: [PlanStep] = []
-            for step in record.steps where step.phase != .validate {
+            for step in record.steps where step.phase == .apply {
                 guard let action = PlanStep.Action(rawValue: step.action) else { continue }
                 let planned = PlanStep(unit: step.unit, action: action, wave: 0, reason: .changed)
-                if step.phase == .apply, !attempted.contains(planned) { attempted.append(planned) }
+                if !attempted.contains(planned) { attempted.append(planned) }
             }
             let base = record.fromCommit.flatMap { try? repository.commit(for: $0) }
             let reason = "deployment #\(record.id) was interrupted (pid \(record.pid) died)"
@@ -57,9 +57,8 @@ extension Reconciler {
             }
             let outcome = try await rollBack(
                 attempted: attempted,
-                to: base,
-                from: failed,
-                fromEntries: entries,
+                to: try loadSource(base),
+                from: try loadSource(failed),
                 deployment: record.id,
                 reason: reason
             )

@@ -91,10 +91,10 @@ extension Reconciler {
     /// Deploys `target` over the deployed commit: plan, validate, apply, roll back on failure.
     package func deploy(to targetCommit: Commit, trigger: String, dryRun: Bool) async throws -> DeployOutcome {
         let deployed = try deployedCommit()
-        let head = try repository.head()
-        // On a first deploy the work tree's own commit, if it is another, is what a failure returns to.
-        let base = deployed ?? (head.flatMap { $0.id == targetCommit.id ? nil : $0 })
         let source = try deployed.map { try loadSource($0) }
+        // On a first deploy the work tree's own commit, if it is another, is what a failure returns to.
+        let head = try repository.head()
+        let base = try source ?? head.flatMap { $0.id == targetCommit.id ? nil : try loadSource($0) }
 
         let target: DeployTarget
         do {
