@@ -26,12 +26,14 @@ package struct GitError: Error, Sendable, CustomStringConvertible {
     /// What was being worked on: a path, a remote URL, a revision.
     package let context: String?
 
+    /// `message` and `context` are stored with any URL password replaced by `***`: a remote given as
+    /// `https://user:secret@host/…` and libgit2's own words about it never carry the secret.
     package init(code: Code, call: String, errorClass: Int32 = 0, message: String, context: String? = nil) {
         self.code = code
         self.call = call
         self.errorClass = errorClass
-        self.message = message
-        self.context = context
+        self.message = URLRedaction.redactingURLPasswords(message)
+        self.context = context.map(URLRedaction.redactingURLPasswords)
     }
 
     package var description: String {

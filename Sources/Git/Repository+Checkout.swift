@@ -4,7 +4,10 @@ extension Repository {
     /// Checks `commit` out into the work tree, forced, and detaches HEAD at it.
     ///
     /// Tracked files are made to match `commit` (local edits to them are overwritten; files tracked at HEAD but
-    /// gone in `commit` are removed). Untracked and ignored files (`.env`) are never removed.
+    /// gone in `commit` are removed). Untracked and ignored files (`.env`) are never removed, and an ignored file
+    /// in the way of one of `commit`'s paths makes the checkout fail instead of being overwritten. Call
+    /// ``checkoutConflicts(for:)`` first: it names every such path (untracked ones too, which `FORCE` alone
+    /// would overwrite) before anything is written.
     package func checkout(_ commit: ObjectID) throws {
         try withRepository { repo in
             var oid = try commit.gitOID()
@@ -25,8 +28,9 @@ extension Repository {
                 git_checkout_options_init(&options, UInt32(GIT_CHECKOUT_OPTIONS_VERSION)),
                 "git_checkout_options_init"
             )
-            // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there.
-            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+            // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there. FORCE alone
+            // would overwrite an ignored file that `commit` starts tracking.
+            options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_OVERWRITE_IGNORED.rawValue
             try check(
                 git_checkout_tree(repo, object, &options),
                 "git_checkout_tree",

@@ -41,7 +41,8 @@ final class FetchSession: Sendable {
 
     /// How the remote is named in messages: `origin (ssh://…)` or the URL.
     var name: String {
-        remote == location.display ? location.display : "\(remote) (\(location.display))"
+        let remote = URLRedaction.redactingURLPasswords(remote)
+        return remote == location.display ? location.display : "\(remote) (\(location.display))"
     }
 
     // MARK: Deadline
@@ -269,6 +270,14 @@ final class FetchSession: Sendable {
     private func tokenCredential(_ out: UnsafeMutablePointer<UnsafeMutablePointer<git_credential>?>) -> Int32 {
         guard let file = credentials.tokenFile else {
             return fail(authError("\(name) asks for credentials; configure a token file for https remotes"))
+        }
+        // Plain http would send the token readable by anyone on the path: never, whatever the configuration says.
+        guard location.transport != .http else {
+            return fail(
+                authError(
+                    "refusing to send the token from \(file) to \(name) over plain http; use an https:// URL"
+                )
+            )
         }
         let attempt = state.withLock { state -> Int in
             state.tokenAttempts += 1
