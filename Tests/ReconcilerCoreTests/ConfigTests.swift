@@ -97,7 +97,8 @@ import Testing
             (
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
-                    + "stateDir, system, services, units, groups, webhook, notify, auth"
+                    + "stateDir, system, services, units, groups, webhook, notify, auth, verify, allowRewrite, "
+                    + "allowInsecureTransport"
             ),
             (
                 #"{"services": {"healthTimout": "90s"}}"#,

@@ -7,8 +7,26 @@ extension Config {
     ///   - data: The file's bytes.
     ///   - source: How to name the file in errors (`reconciler.json`, or the `--config` path).
     package static func decode(_ data: Data, source: String) throws(ConfigError) -> Config {
-        let reader = ConfigReader(source: source)
+        try decode(parse(data, source: source), source: source)
+    }
+
+    /// The file's JSON, checked to be an object without duplicate keys.
+    static func parse(_ data: Data, source: String) throws(ConfigError) -> JSONValue {
         let root = try JSONValue.parse(data, source: source)
+        if let duplicate = JSONDuplicateKeys.first(in: data) {
+            throw ConfigError(
+                code: .duplicateKey,
+                source: source,
+                keyPath: duplicate,
+                message: "appears twice in the same object; keep one (JSON parsers disagree on which one wins)"
+            )
+        }
+        return root
+    }
+
+    /// Decodes an already parsed file (or several merged).
+    static func decode(_ root: JSONValue, source: String) throws(ConfigError) -> Config {
+        let reader = ConfigReader(source: source)
         guard case .object = root else {
             throw ConfigError(
                 code: .invalidJSON,
@@ -21,7 +39,7 @@ extension Config {
             at: "",
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
-                "groups", "webhook", "notify", "auth",
+                "groups", "webhook", "notify", "auth", "verify", "allowRewrite", "allowInsecureTransport",
             ]
         )
         var config = Config()
@@ -38,6 +56,11 @@ extension Config {
         if let value = object["webhook"] { config.webhook = try reader.webhook(value) }
         if let value = object["notify"] { config.notify = try reader.notify(value) }
         if let value = object["auth"] { config.auth = try reader.auth(value) }
+        if let value = object["verify"] { config.verify = try reader.verify(value) }
+        if let value = object["allowRewrite"] { config.allowRewrite = try reader.bool(value, at: "allowRewrite") }
+        if let value = object["allowInsecureTransport"] {
+            config.allowInsecureTransport = try reader.bool(value, at: "allowInsecureTransport")
+        }
         try reader.checkRootsApart(config)
         return config
     }
@@ -173,6 +196,40 @@ private struct ConfigReader {
         return auth
     }
 
+    func verify(_ value: JSONValue) throws(ConfigError) -> VerifyConfig {
+        let object = try object(value, at: "verify", known: ["mode", "allowedSigners", "gpgKeyring"])
+        var verify = VerifyConfig()
+        if let value = object["mode"] {
+            let name = try string(value, at: "verify.mode")
+            guard let mode = VerifyConfig.Mode(rawValue: name) else {
+                let accepted = VerifyConfig.Mode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw error(.invalidValue, "verify.mode", "unknown mode \"\(name)\"; accepted: \(accepted)")
+            }
+            verify.mode = mode
+        }
+        for key in ["allowedSigners", "gpgKeyring"] {
+            guard let value = object[key], value != .null else { continue }
+            let path = try nonEmptyString(value, at: "verify.\(key)")
+            guard path.hasPrefix("/") else {
+                throw error(.invalidValue, "verify.\(key)", "\"\(path)\" must be an absolute path")
+            }
+            if key == "allowedSigners" { verify.allowedSigners = path } else { verify.gpgKeyring = path }
+        }
+        if verify.mode == .head, verify.allowedSigners == nil, verify.gpgKeyring == nil {
+            throw error(
+                .missingKey,
+                "verify",
+                "mode \"head\" needs allowedSigners (SSH signatures), gpgKeyring (GPG signatures) or both"
+            )
+        }
+        return verify
+    }
+
+    func bool(_ value: JSONValue, at keyPath: String) throws(ConfigError) -> Bool {
+        guard case .bool(let bool) = value else { throw wrongType(keyPath, "true or false", value) }
+        return bool
+    }
+
     /// `system.root` and `services.root` may not be the same directory or one inside the other: a path
     /// there would be both a system change and a unit's file.
     func checkRootsApart(_ config: Config) throws(ConfigError) {
@@ -248,6 +305,13 @@ private struct ConfigReader {
         }
         guard duration > .zero else {
             throw error(.invalidValue, keyPath, "must be longer than zero, found \"\(text)\"")
+        }
+        guard duration <= ConfigDuration.maximum else {
+            throw error(
+                .invalidValue,
+                keyPath,
+                "\"\(text)\" is longer than the most allowed, \(ConfigDuration.format(ConfigDuration.maximum))"
+            )
         }
         return duration
     }

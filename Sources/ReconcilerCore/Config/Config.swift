@@ -27,6 +27,13 @@ package struct Config: Sendable, Equatable {
     package var notify: [NotifyTarget] = []
     /// How fetches authenticate (an extension to the contract).
     package var auth = AuthConfig()
+    /// Which commits may be deployed by signature. Host-only.
+    package var verify = VerifyConfig()
+    /// Deploy a fetched head that does not descend from the deployed commit (a force-push) without being told to.
+    /// Host-only.
+    package var allowRewrite = false
+    /// Allow `http://` and `git://` remotes. Host-only. A token is never sent over plain http even then.
+    package var allowInsecureTransport = false
 
     package init() {}
 
@@ -129,5 +136,27 @@ package struct AuthConfig: Sendable, Equatable {
         self.knownHosts = knownHosts
         self.tokenFile = tokenFile
         self.tokenUser = tokenUser
+    }
+}
+
+/// Commit signature verification: `verify` in the host's configuration file (host-only).
+package struct VerifyConfig: Sendable, Equatable {
+    package enum Mode: String, Sendable, Equatable, CaseIterable {
+        /// The head to deploy must carry a good signature by a trusted key.
+        case head
+        /// No verification.
+        case off
+    }
+
+    package var mode: Mode = .off
+    /// An allowed-signers file in git's format (`gpg.ssh.allowedSignersFile`), for SSH signatures.
+    package var allowedSigners: String? = nil
+    /// An OpenPGP keyring file (`gpg --export` output) holding the trusted public keys, for GPG signatures.
+    package var gpgKeyring: String? = nil
+
+    package init(mode: Mode = .off, allowedSigners: String? = nil, gpgKeyring: String? = nil) {
+        self.mode = mode
+        self.allowedSigners = allowedSigners
+        self.gpgKeyring = gpgKeyring
     }
 }

@@ -5,6 +5,9 @@ package enum ConfigDuration {
     package static let acceptedForms =
         "a number and a unit (h, m, s, ms), largest unit first: 500ms, 90s, 5m, 1h, 1h30m"
 
+    /// The longest duration any setting may have: a day. A longer poll, fetch or health timeout is a typo.
+    package static let maximum: Duration = .seconds(24 * 3600)
+
     private static let units: [(suffix: String, value: Duration)] = [
         ("h", .seconds(3600)), ("m", .seconds(60)), ("s", .seconds(1)), ("ms", .milliseconds(1)),
     ]

@@ -23,6 +23,13 @@ package struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable 
         package static let selfDependency = Code("self-dependency")
         /// Units that depend on each other in a circle.
         package static let dependencyCycle = Code("dependency-cycle")
+        /// The same key twice in one object.
+        package static let duplicateKey = Code("duplicate-key")
+        /// A host-only key (`stateDir`, `auth`, `verify`, `allowRewrite`, `allowInsecureTransport`) in a
+        /// repository's reconciler.json.
+        package static let hostOnlyKey = Code("host-only-key")
+        /// An `http://` or `git://` remote without `allowInsecureTransport`, or a token over plain http.
+        package static let insecureTransport = Code("insecure-transport")
     }
 
     package var code: Code
