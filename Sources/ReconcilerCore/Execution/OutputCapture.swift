@@ -19,11 +19,13 @@ final class OutputCapture: Sendable {
     private let stdoutLimit: Int
     private let tailLimit: Int
     private let onLine: (@Sendable (String) -> Void)?
+    private let masker: SecretMasker?
 
-    init(stdoutLimit: Int, tailLimit: Int, onLine: (@Sendable (String) -> Void)?) {
+    init(stdoutLimit: Int, tailLimit: Int, onLine: (@Sendable (String) -> Void)?, masker: SecretMasker? = nil) {
         self.stdoutLimit = max(stdoutLimit, 0)
         self.tailLimit = max(tailLimit, 0)
         self.onLine = onLine
+        self.masker = masker
     }
 
     /// Reads `sequence` to its end. A read error ends the stream: what was read is kept, and the
@@ -47,13 +49,14 @@ final class OutputCapture: Sendable {
             var copy = state
             _ = flush(.stdout, &copy)
             _ = flush(.stderr, &copy)
-            return BoundedText.tail(bytes: copy.tail, limit: tailLimit, alreadyCut: copy.tailCut)
+            let tail = BoundedText.tail(bytes: copy.tail, limit: tailLimit, alreadyCut: copy.tailCut)
+            return masker?.mask(tail) ?? tail
         }
     }
 
     private func deliver(_ lines: [String]) {
         guard let onLine else { return }
-        for line in lines { onLine(line) }
+        for line in lines { onLine(masker?.mask(line) ?? line) }
     }
 
     private func append(_ bytes: [UInt8], from stream: Stream, to state: inout State) -> [String] {

@@ -25,13 +25,18 @@ package struct ProcessRunner: Sendable {
     package let logger: Logger
     /// How long a command that timed out or was cancelled gets between SIGTERM and SIGKILL.
     package let terminationGrace: Duration
+    /// Masks secrets in what commands print, where their output enters the program: every line handed to `onLine`
+    /// and the kept output tail (``ProcessResult/outputTail``, ``ProcessError/outputTail``). stdout, which callers
+    /// parse (`compose ps --format json`), is kept as printed: mask it before showing it.
+    package var masker: SecretMasker?
 
     /// - Parameters:
     ///   - logger: Receives a debug line per command (`process.argv`, `process.status`, `process.duration`).
     ///   - terminationGrace: Time between SIGTERM and SIGKILL when a command must be stopped.
-    package init(logger: Logger, terminationGrace: Duration = .seconds(5)) {
+    package init(logger: Logger, terminationGrace: Duration = .seconds(5), masker: SecretMasker? = nil) {
         self.logger = logger
         self.terminationGrace = terminationGrace
+        self.masker = masker
     }
 
     /// Runs `argv` and waits for it. A non-zero exit is a result, not an error.
@@ -44,6 +49,7 @@ package struct ProcessRunner: Sendable {
     ///   - outputTailLimit: The most interleaved output kept in ``ProcessResult/outputTail``.
     ///   - onLine: Called with each line of stdout and stderr as it arrives (without the newline), from
     ///     the tasks reading the two pipes, possibly at the same time: keep it quick and thread-safe.
+    ///   - input: Bytes written to the command's standard input, which is then closed; nil for none.
     /// - Throws: ``ProcessError``: not found, bad directory, launch failed, timed out, cancelled.
     package func run(
         _ argv: [String],
@@ -52,7 +58,8 @@ package struct ProcessRunner: Sendable {
         timeout: Duration,
         stdoutLimit: Int = 4 << 20,
         outputTailLimit: Int = 16 << 10,
-        onLine: (@Sendable (String) -> Void)? = nil
+        onLine: (@Sendable (String) -> Void)? = nil,
+        input: [UInt8]? = nil
     ) async throws(ProcessError) -> ProcessResult {
         func failure(_ code: ProcessError.Code, _ message: String, tail: String = "") -> ProcessError {
             ProcessError(code: code, argv: argv, directory: directory, message: message, outputTail: tail)
@@ -81,7 +88,12 @@ package struct ProcessRunner: Sendable {
             platformOptions: options
         )
 
-        let capture = OutputCapture(stdoutLimit: stdoutLimit, tailLimit: outputTailLimit, onLine: onLine)
+        let capture = OutputCapture(
+            stdoutLimit: stdoutLimit,
+            tailLimit: outputTailLimit,
+            onLine: onLine,
+            masker: masker
+        )
         let commandLine = ProcessError.commandLine(argv)
         logger.debug(
             "running \(commandLine)",
@@ -90,7 +102,7 @@ package struct ProcessRunner: Sendable {
 
         let clock = ContinuousClock()
         let start = clock.now
-        let run = await Self.runWithTimeout(configuration, capture: capture, timeout: timeout)
+        let run = await Self.runWithTimeout(configuration, input: input, capture: capture, timeout: timeout)
         let duration = clock.now - start
 
         if run.timedOut || run.cancelled {
@@ -163,6 +175,7 @@ extension ProcessRunner {
     /// other. Cancelling the command's task makes Subprocess run the teardown sequence on its group.
     private static func runWithTimeout(
         _ configuration: Configuration,
+        input: [UInt8]?,
         capture: OutputCapture,
         timeout: Duration
     ) async -> Run {
@@ -170,19 +183,13 @@ extension ProcessRunner {
             group.addTask {
                 let processGroup = ProcessGroupBox()
                 do {
-                    let result = try await Subprocess.run(
-                        configuration,
-                        input: .none,
-                        output: .sequence,
-                        error: .sequence
-                    ) { execution in
-                        processGroup.set(execution.processIdentifier.value)
-                        await withTaskGroup(of: Void.self) { readers in
-                            readers.addTask { await capture.pump(execution.standardOutput, .stdout) }
-                            readers.addTask { await capture.pump(execution.standardError, .stderr) }
+                    let status =
+                        if let input {
+                            try await launch(configuration, input: .array(input), capture, processGroup)
+                        } else {
+                            try await launch(configuration, input: .none, capture, processGroup)
                         }
-                    }
-                    return .finished(.success(result.terminationStatus), processGroup.value)
+                    return .finished(.success(status), processGroup.value)
                 } catch {
                     return .finished(.failure(error), processGroup.value)
                 }
@@ -213,6 +220,22 @@ extension ProcessRunner {
             if !run.timedOut, Task.isCancelled { run.cancelled = true }
             return run
         }
+    }
+
+    /// Starts the command with `input` on its stdin and reads both output streams into `capture` until it ends.
+    private static func launch<Input: InputProtocol>(
+        _ configuration: Configuration,
+        input: Input,
+        _ capture: OutputCapture,
+        _ processGroup: ProcessGroupBox
+    ) async throws -> TerminationStatus {
+        try await Subprocess.run(configuration, input: input, output: .sequence, error: .sequence) { execution in
+            processGroup.set(execution.processIdentifier.value)
+            await withTaskGroup(of: Void.self) { readers in
+                readers.addTask { await capture.pump(execution.standardOutput, .stdout) }
+                readers.addTask { await capture.pump(execution.standardError, .stderr) }
+            }
+        }.terminationStatus
     }
 
     /// Subprocess's teardown signals the group only while the direct child lives; a grandchild
