@@ -1,4 +1,5 @@
 import Foundation
+import Git
 import ReconcilerTesting
 import Testing
 
@@ -134,3 +135,177 @@ private final class Spawned: @unchecked Sendable {
 }
 
 private struct SpawnedTimeout: Error {}
+
+/// One reconciler per repository: the lock also lives in the git directory. The state is private (0700/0600)
+/// even when it existed before with wider modes.
+@Suite struct RepositoryLockTests {
+    private func mode(_ path: String) throws -> Int {
+        try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+
+    /// Another process (flock(1), as a reconciler with its own `--state-dir` would) holds the work tree's git-dir
+    /// lock: a run with a different state directory is refused naming that lock, and keeps no lock of its own.
+    @Test func twoStateDirectoriesOnOneWorkTreeCannotBothDeploy() throws {
+        let fixture = try GitFixture.make()
+        defer { fixture.remove() }
+        let gitDirectory = try Repository(at: fixture.clone).gitDirectory()
+        #expect(gitDirectory == "\(fixture.clone)/.git")
+        let stateA = fixture.directory.appending("state-a")
+        let stateB = fixture.directory.appending("state-b")
+        let repoLock = "\(gitDirectory)/reconciler.lock"
+        let holderJSON =
+            #"{"pid":%d,"command":"reconciler sync","startedAt":"2026-11-26T23:12:01Z","host":"elsewhere"}"#
+        // One process holding both locks, as a reconciler with state A does: flock(1) on two descriptors, then
+        // the shell becomes `sleep`, keeping them.
+        let script = """
+            exec 8>>"$0" 9>>"$1"
+            flock -n 8 && flock -n 9 || exit 1
+            printf '\(holderJSON)' $$ > "$0"
+            exec sleep 30
+            """
+        try FileManager.default.createDirectory(atPath: stateA, withIntermediateDirectories: true)
+        let other = try Spawned(["sh", "-c", script, repoLock, "\(stateA)/reconciler.lock"])
+        defer { other.kill() }
+        try other.waitUntil { (try? String(contentsOfFile: repoLock, encoding: .utf8))?.contains("}") == true }
+
+        let error = #expect(throws: LockError.self) {
+            _ = try ReconcilerLocks.acquire(
+                stateDirectory: stateB,
+                gitDirectory: gitDirectory,
+                command: "reconciler sync"
+            )
+        }
+        #expect(error?.code == .held)
+        #expect(error?.path == repoLock)
+        #expect(error?.description.hasPrefix("another reconciler holds \(repoLock): pid ") == true)
+        // B's own state lock was given back.
+        let bLock = try FileLock.acquire(path: "\(stateB)/reconciler.lock", command: "check")
+        bLock.release()
+
+        #expect(error?.holder?.pid == other.process.processIdentifier)
+        other.kill()
+        var locks: ReconcilerLocks?
+        for _ in 0..<50 where locks == nil {
+            locks = try? ReconcilerLocks.acquire(stateDirectory: stateB, gitDirectory: gitDirectory, command: "sync")
+            if locks == nil { usleep(100_000) }
+        }
+        #expect(locks != nil, "free once the other reconciler is gone")
+        // Held by this process now: a run with state A is refused too.
+        #expect(throws: LockError.self) {
+            _ = try ReconcilerLocks.acquire(stateDirectory: stateA, gitDirectory: gitDirectory, command: "sync")
+        }
+        locks?.release()
+    }
+
+    @Test func stateDirectoryAndFilesAreNarrowedEvenWhenTheyExisted() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let state = dir.appending("state")
+        try FileManager.default.createDirectory(
+            atPath: state,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o755]
+        )
+        for name in ["state.sqlite", "state.sqlite-wal", "reconciler.lock"] {
+            FileManager.default.createFile(
+                atPath: "\(state)/\(name)",
+                contents: Data(),
+                attributes: [.posixPermissions: 0o644]
+            )
+        }
+        #expect(try mode(state) == 0o755)
+        try StatePermissions.secure(state)
+        #expect(try mode(state) == 0o700)
+        #expect(try mode("\(state)/state.sqlite") == 0o600)
+        #expect(try mode("\(state)/state.sqlite-wal") == 0o600)
+        #expect(try mode("\(state)/reconciler.lock") == 0o600)
+
+        let fresh = dir.appending("fresh/state")
+        try StatePermissions.secure(fresh)
+        #expect(try mode(fresh) == 0o700)
+    }
+
+    @Test func aLockFileWithWiderModesIsNarrowed() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.appending("reconciler.lock")
+        FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o666])
+        let lock = try FileLock.acquire(path: path, command: "reconciler sync")
+        defer { lock.release() }
+        #expect(try mode(path) == 0o600)
+        let created = try FileLock.acquire(path: dir.appending("new/reconciler.lock"), command: "x")
+        defer { created.release() }
+        #expect(try mode(dir.appending("new/reconciler.lock")) == 0o600)
+    }
+
+    @Test func aSymlinkedStateFileIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.appending("state"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.appending("state/state.sqlite"),
+            withDestinationPath: "/etc/passwd"
+        )
+        let error = #expect(throws: StatePermissionError.self) { try StatePermissions.secure(dir.appending("state")) }
+        #expect(error?.path == dir.appending("state/state.sqlite"))
+    }
+}
+
+/// A symlinked Compose file must resolve inside the repository, through every link on the way.
+@Suite struct SymlinkContainmentTests {
+    /// `services/shared` links out to /etc; `services/x/compose.yml` links to `../shared/compose.yml`, which reads
+    /// as inside the repository until the directory link is followed.
+    private func fixture() throws -> (GitFixture, Repository, ObjectID) {
+        let fixture = try GitFixture.make(files: ["README.md": "x\n"])
+        let sha = try fixture.commit([
+            "services/shared": .symlink(to: "/etc"),
+            "services/x/compose.yml": .symlink(to: "../shared/compose.yml"),
+            "services/y/compose.yml": .symlink(to: "../common/compose.yml"),
+            "services/common/compose.yml": .write("services: {}\n"),
+            "services/z/compose.yml": .symlink(to: "../../../outside.yml"),
+        ])
+        let repo = try Repository(at: fixture.clone)
+        let id = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        #expect(id.hex == sha)
+        return (fixture, repo, id)
+    }
+
+    private func resolve(_ path: String, _ repo: Repository, _ commit: ObjectID) throws -> String {
+        let links = Set(try repo.treeEntries(at: commit).filter { $0.kind == .symlink }.map(\.path))
+        return try SymlinkContainment.resolveInTree(
+            path,
+            isSymlink: { links.contains($0) },
+            target: { try repo.symlinkTarget(of: $0, at: commit) }
+        )
+    }
+
+    @Test func aLinkIntoADirectoryThatLinksOutIsOutInTheTree() throws {
+        let (fixture, repo, commit) = try fixture()
+        defer { fixture.remove() }
+        let error = #expect(throws: SymlinkEscape.self) { try resolve("services/x/compose.yml", repo, commit) }
+        #expect(error == SymlinkEscape(path: "services/x/compose.yml", leadsTo: "/etc"))
+        #expect(
+            error?.description.hasPrefix("services/x/compose.yml is a symlink that leads outside the repository")
+                == true
+        )
+        #expect(throws: SymlinkEscape.self) { try resolve("services/z/compose.yml", repo, commit) }
+        #expect(try resolve("services/y/compose.yml", repo, commit) == "services/common/compose.yml")
+    }
+
+    @Test func aLinkIntoADirectoryThatLinksOutIsOutOnDisk() throws {
+        let (fixture, repo, commit) = try fixture()
+        defer { fixture.remove() }
+        try repo.checkout(commit)
+        let root = fixture.clone
+        // An untracked link made by hand counts the same.
+        try FileManager.default.createSymbolicLink(atPath: "\(root)/services/hand", withDestinationPath: "/tmp")
+        #expect(throws: SymlinkEscape.self) {
+            try SymlinkContainment.resolveOnDisk("services/x/compose.yml", root: root)
+        }
+        #expect(throws: SymlinkEscape.self) { try SymlinkContainment.resolveOnDisk("services/hand", root: root) }
+        #expect(
+            try SymlinkContainment.resolveOnDisk("services/y/compose.yml", root: root)
+                == "\(root)/services/common/compose.yml"
+        )
+    }
+}

@@ -54,7 +54,7 @@ package final class FileLock: Sendable {
                 attributes: [.posixPermissions: 0o700]
             )
         }
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else {
             throw LockError(
                 code: .unavailable,
@@ -63,6 +63,8 @@ package final class FileLock: Sendable {
                 message: "cannot open \(path): \(String(cString: strerror(errno)))"
             )
         }
+        // A lock file made by an older version, or by hand, may be world-readable: it names who runs what.
+        _ = fchmod(fd, 0o600)
         // flock belongs to the open file description: a second open of the same file in this very
         // process conflicts too, so one process cannot run two reconcilers either.
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -129,6 +131,45 @@ package final class FileLock: Sendable {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
+    }
+}
+
+/// One reconciler per repository, not per state directory: the lock in the state directory and a second one in
+/// the repository's git directory. Two runs with different `--state-dir` on one work tree meet at the second.
+package struct ReconcilerLocks: Sendable {
+    /// The lock file's name in both directories.
+    package static let fileName = "reconciler.lock"
+
+    package let state: FileLock
+    package let repository: FileLock
+
+    /// Takes the state directory's lock, then the git directory's; neither is kept when the other is held.
+    /// - Parameters:
+    ///   - stateDirectory: The state directory (created 0700 if missing).
+    ///   - gitDirectory: The repository's git directory (`Repository.gitDirectory()`).
+    ///   - command: What this process is doing, shown to whoever finds a lock held.
+    /// - Throws: ``LockError`` (code `held`, exit 4) naming the lock file that is held and its holder.
+    package static func acquire(
+        stateDirectory: String,
+        gitDirectory: String,
+        command: String
+    ) throws(LockError)
+        -> ReconcilerLocks
+    {
+        let state = try FileLock.acquire(path: "\(stateDirectory)/\(fileName)", command: command)
+        do {
+            let repository = try FileLock.acquire(path: "\(gitDirectory)/\(fileName)", command: command)
+            return ReconcilerLocks(state: state, repository: repository)
+        } catch {
+            state.release()
+            throw error
+        }
+    }
+
+    /// Releases both (idempotent).
+    package func release() {
+        repository.release()
+        state.release()
     }
 }
 
