@@ -207,7 +207,7 @@ private struct SpawnedTimeout: Error {}
             attributes: [.posixPermissions: 0o755]
         )
         for name in ["state.sqlite", "state.sqlite-wal", "reconciler.lock"] {
-            FileManager.default.createFile(
+            _ = FileManager.default.createFile(
                 atPath: "\(state)/\(name)",
                 contents: Data(),
                 attributes: [.posixPermissions: 0o644]
@@ -229,7 +229,7 @@ private struct SpawnedTimeout: Error {}
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.appending("reconciler.lock")
-        FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o666])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(), attributes: [.posixPermissions: 0o666])
         let lock = try FileLock.acquire(path: path, command: "reconciler sync")
         defer { lock.release() }
         #expect(try mode(path) == 0o600)
