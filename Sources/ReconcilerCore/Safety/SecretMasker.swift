@@ -119,3 +119,40 @@ package final class SecretMasker: Sendable {
         return values
     }
 }
+
+extension SecretMasker {
+    /// A masker for one run: the values of every `.env` file in the work tree (any depth, `.git` skipped), the
+    /// token file, the webhook secret file, and the password of the remote URL.
+    /// - Parameters:
+    ///   - config: The configuration in force (its `auth.tokenFile` and `webhook.secretFile`).
+    ///   - workTree: The repository's work tree.
+    ///   - remoteURL: The URL fetched from, when known.
+    package static func forRun(config: Config, workTree: String, remoteURL: String?) -> SecretMasker {
+        let masker = SecretMasker()
+        for path in envFiles(under: workTree) { masker.addEnvFile(atPath: path) }
+        if let tokenFile = config.auth.tokenFile { masker.addSecretFile(atPath: tokenFile) }
+        if let secretFile = config.webhook?.secretFile { masker.addSecretFile(atPath: secretFile) }
+        masker.addURL(config.remote)
+        if let remoteURL { masker.addURL(remoteURL) }
+        return masker
+    }
+
+    /// Every file named `.env` under `root`, symlinks not followed, `.git` skipped.
+    static func envFiles(under root: String) -> [String] {
+        var found: [String] = []
+        var pending = [root]
+        while let directory = pending.popLast() {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            for name in names where name != ".git" {
+                let path = "\(directory)/\(name)"
+                let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+                if type == .typeDirectory {
+                    pending.append(path)
+                } else if name == ".env", type == .typeRegular {
+                    found.append(path)
+                }
+            }
+        }
+        return found.sorted()
+    }
+}
