@@ -50,6 +50,13 @@ import Testing
         }
     }
 
+    @Test func encodedJSONIsMaskedToo() throws {
+        let masker = SecretMasker(["pa\"ss/word\\x"])
+        let json = String(decoding: try JSONEncoder().encode(["message": "failed: pa\"ss/word\\x"]), as: UTF8.self)
+        #expect(!json.contains("pa\"ss/word"))
+        #expect(masker.mask(json) == #"{"message":"failed: ***"}"#)
+    }
+
     @Test func aLongerSecretContainingAShorterOneIsMaskedWhole() {
         let masker = SecretMasker(["secret", "supersecretvalue"])
         #expect(masker.mask("x supersecretvalue y secret") == "x *** y ***")

@@ -41,8 +41,9 @@ final class FetchSession: Sendable {
 
     /// How the remote is named in messages: `origin (ssh://…)` or the URL.
     var name: String {
-        let remote = URLRedaction.redactingURLPasswords(remote)
-        return remote == location.display ? location.display : "\(remote) (\(location.display))"
+        // A URL (perhaps with a password) is shown as its display form only; a remote name with its URL.
+        RemoteLocation.looksLikeURL(remote) || remote == location.display
+            ? location.display : "\(remote) (\(location.display))"
     }
 
     // MARK: Deadline

@@ -30,13 +30,15 @@ package final class SecretMasker: Sendable {
     /// The secrets registered so far, longest first (for tests and diagnostics; never print them).
     package var count: Int { secrets.withLock { $0.count } }
 
-    /// Masks `value` from now on, unless it is too short or obviously not secret.
+    /// Masks `value` from now on, unless it is too short or obviously not secret. Its JSON-escaped spelling
+    /// (`\"`, `\\`, `\/`) is masked too, so masking already-encoded `--json` output finds it.
     package func add(_ value: String) {
         let value = value.trimmingCharacters(in: .whitespaces)
         guard Self.isMaskable(value) else { return }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "/", with: "\\/")
         secrets.withLock { list in
-            guard !list.contains(value) else { return }
-            list.append(value)
+            for spelling in Set([value, escaped]) where !list.contains(spelling) { list.append(spelling) }
             list.sort { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
         }
     }
