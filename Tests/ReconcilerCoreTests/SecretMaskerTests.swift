@@ -151,3 +151,34 @@ private final class LineLog: Sendable {
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
 }
+
+/// Log lines leave the program masked and escaped.
+@Suite struct MaskingLogHandlerTests {
+    /// Keeps what reaches it: the sink a stream handler would write to.
+    private final class Sink: LogHandler, @unchecked Sendable {
+        let events = Mutex<[LogEvent]>([])
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) { events.withLock { $0.append(event) } }
+    }
+
+    @Test func messagesAndMetadataAreMaskedAndEscaped() {
+        let sink = Sink()
+        let masker = SecretMasker(["hunter2-secret"])
+        var logger = Logger(label: "test") { _ in MaskingLogHandler(sink, masker: masker) }
+        logger[metadataKey: "unit"] = "plex hunter2-secret"
+        logger.warning(
+            "compose said: invalid containerPort: hunter2-secret \u{1B}]0;owned\u{07}",
+            metadata: ["process.argv": "docker compose up", "tail": .array(["x hunter2-secret"])]
+        )
+        let event = sink.events.withLock { $0.first }
+        #expect(event?.message.description == "compose said: invalid containerPort: *** \\x1B]0;owned\\x07")
+        #expect(event?.metadata?["tail"] == .array(["x ***"]))
+        #expect(event?.metadata?["process.argv"] == "docker compose up")
+        #expect(sink.metadata["unit"] == "plex ***")
+    }
+}
