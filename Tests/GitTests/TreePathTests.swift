@@ -6,46 +6,18 @@ import Testing
 /// Crafted trees (written with `git hash-object --literally`, which skips git's own name checks) whose entries
 /// would write outside the work tree or into `.git`: each is named by path.
 @Suite struct TreePathTests {
-    private struct Entry {
-        var mode: String
-        var name: [UInt8]
-        var sha: String
-        static func blob(_ name: String, _ sha: String) -> Entry {
-            Entry(mode: "100644", name: Array(name.utf8), sha: sha)
-        }
-        static func tree(_ name: String, _ sha: String) -> Entry {
-            Entry(mode: "40000", name: Array(name.utf8), sha: sha)
-        }
-    }
+    private typealias Entry = CraftedTree.Entry
 
-    /// Writes a tree object with exactly `entries` into `repo`'s object store and returns its sha.
     private func tree(_ entries: [Entry], in repo: String) throws -> String {
-        var data = Data()
-        for entry in entries {
-            data.append(contentsOf: Array("\(entry.mode) ".utf8) + entry.name + [0])
-            var sha = entry.sha[...]
-            while !sha.isEmpty {
-                data.append(UInt8(sha.prefix(2), radix: 16)!)
-                sha = sha.dropFirst(2)
-            }
-        }
-        let file = "\(repo)/.git/crafted-tree"
-        try data.write(to: URL(fileURLWithPath: file))
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        return try GitFixture.git(["hash-object", "-t", "tree", "--literally", "-w", file], in: repo)
+        try CraftedTree(in: repo).tree(entries)
     }
 
     private func blob(_ content: String, in repo: String) throws -> String {
-        try Command.check(
-            ["git", "hash-object", "-w", "--stdin"],
-            in: repo,
-            environment: GitFixture.environment,
-            input: content
-        ).trimmingCharacters(in: .newlines)
+        try CraftedTree(in: repo).blob(content)
     }
 
     private func commit(_ tree: String, in repo: String) throws -> ObjectID {
-        ObjectID(hex: try GitFixture.git(["commit-tree", tree, "-m", "crafted"], in: repo))
+        ObjectID(hex: try CraftedTree(in: repo).commit(tree))
     }
 
     /// `nixos/../../x`: the tree libgit2 happily lists, and validation used to write outside its scratch dir.

@@ -44,6 +44,23 @@ import Testing
         )
     }
 
+    /// The crafted `nixos/../../x` commit is refused before anything is written, naming the path.
+    @Test func aTreeThatClimbsOutIsRefusedFirst() throws {
+        let fixture = try GitFixture.make()
+        defer { fixture.remove() }
+        let commit = ObjectID(hex: try CraftedTree(in: fixture.clone).escapingCommit())
+        let repo = try Repository(at: fixture.clone)
+        let refusal = try #require(try CommitPreflight.check(commit, in: repo))
+        #expect(refusal.reason == .unsafeTreePaths([TreePathProblem(path: "nixos/..", reason: .dotDot)]))
+        #expect(refusal.exitCode == .configuration)
+        #expect(
+            refusal.description
+                == "commit \(commit.short) has tree entries that would write outside the work tree or into .git; "
+                + "it is never checked out:\n  nixos/..: an entry named \"..\" would write outside its directory"
+        )
+        #expect(!FileManager.default.fileExists(atPath: "\(fixture.directory.path)/x"))
+    }
+
     @Test func aForcePushBackIsRefusedUnlessAccepted() throws {
         let fixture = try GitFixture.make()
         defer { fixture.remove() }

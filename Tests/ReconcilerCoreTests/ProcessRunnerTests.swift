@@ -235,3 +235,14 @@ private func isGone(_ pid: Int32, within timeout: Duration = .seconds(2)) -> Boo
 extension String {
     fileprivate var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
 }
+
+/// `input:` feeds the command's stdin and closes it (ssh-keygen -Y verify and gpg read the signed data there).
+@Suite struct ProcessRunnerInputTests {
+    @Test func inputReachesStdinAndIsClosed() async throws {
+        let runner = ProcessRunner(logger: Logger(label: "test"))
+        let bytes = Array("line one\nline two\n".utf8) + [0, 255]
+        let result = try await runner.run(["sh", "-c", "wc -c; cat >/dev/null"], timeout: .seconds(10), input: bytes)
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(bytes.count)")
+    }
+}
