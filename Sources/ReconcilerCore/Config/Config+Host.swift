@@ -79,10 +79,8 @@ extension Config {
             merged = merged.merging(root)
             sources.append(hostSource)
         }
-        var config = try decode(merged, source: sources.joined(separator: " + ").nonEmpty ?? Config.fileName)
-        config.source = sources.count == 1 ? sources[0] : sources.joined(separator: " + ")
-        if sources.isEmpty { config.source = Config.fileName }
-        return config
+        // Errors only the combination can have (roots that overlap once merged) name both files.
+        return try decode(merged, source: sources.isEmpty ? Config.fileName : sources.joined(separator: " + "))
     }
 
     /// Refuses a remote that anyone on the path could read or change: `http://` and `git://` unless
@@ -126,8 +124,4 @@ extension JSONValue {
         }
         return .object(mine)
     }
-}
-
-extension String {
-    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }
