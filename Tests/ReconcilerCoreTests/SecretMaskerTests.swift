@@ -50,6 +50,26 @@ import Testing
         }
     }
 
+    /// A tail cut inside a secret would leave the secret's end, which masking cannot recognise: that partial
+    /// line goes.
+    @Test func aTailCutInsideASecretLeavesNoPartOfIt() async throws {
+        let secret = "tail-secret-0123456789abcdef"
+        let runner = ProcessRunner(logger: Logger(label: "test"), masker: SecretMasker([secret]))
+        for offset in 0..<secret.count {
+            let after = String(repeating: "z", count: 40 - min(offset, 40))
+            let script = "printf 'start\\nvalue=\(secret)\(after)\\nend line\\n'"
+            let result = try await runner.run(
+                ["sh", "-c", script],
+                timeout: .seconds(10),
+                outputTailLimit: 40 + offset
+            )
+            for length in 4...secret.count {
+                #expect(!result.outputTail.contains(secret.suffix(length)), "\(offset): \(result.outputTail)")
+            }
+            #expect(result.outputTail.hasSuffix("end line\n"))
+        }
+    }
+
     @Test func encodedJSONIsMaskedToo() throws {
         let masker = SecretMasker(["pa\"ss/word\\x"])
         let json = String(decoding: try JSONEncoder().encode(["message": "failed: pa\"ss/word\\x"]), as: UTF8.self)

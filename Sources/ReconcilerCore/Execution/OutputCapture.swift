@@ -49,8 +49,14 @@ final class OutputCapture: Sendable {
             var copy = state
             _ = flush(.stdout, &copy)
             _ = flush(.stderr, &copy)
-            let tail = BoundedText.tail(bytes: copy.tail, limit: tailLimit, alreadyCut: copy.tailCut)
-            return masker?.mask(tail) ?? tail
+            var tail = BoundedText.tail(bytes: copy.tail, limit: tailLimit, alreadyCut: copy.tailCut)
+            guard let masker else { return tail }
+            // The cut may fall inside a secret, leaving its end on the first line, where masking cannot know it:
+            // drop that partial line.
+            if tail.hasPrefix(BoundedText.ellipsis), let newline = tail.firstIndex(of: "\n") {
+                tail = BoundedText.ellipsis + tail[tail.index(after: newline)...]
+            }
+            return masker.mask(tail)
         }
     }
 
