@@ -21,7 +21,7 @@ extension Config {
             at: "",
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
-                "groups", "webhook", "notify", "auth",
+                "groups", "webhook", "notify", "auth", "networks",
             ]
         )
         var config = Config()
@@ -38,6 +38,7 @@ extension Config {
         if let value = object["webhook"] { config.webhook = try reader.webhook(value) }
         if let value = object["notify"] { config.notify = try reader.notify(value) }
         if let value = object["auth"] { config.auth = try reader.auth(value) }
+        if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
         try reader.checkRootsApart(config)
         return config
     }

@@ -27,6 +27,8 @@ package struct Config: Sendable, Equatable {
     package var notify: [NotifyTarget] = []
     /// How fetches authenticate (an extension to the contract).
     package var auth = AuthConfig()
+    /// Docker networks the units share, created when missing before the first unit is brought up.
+    package var networks: [String: NetworkSettings] = [:]
 
     package init() {}
 
