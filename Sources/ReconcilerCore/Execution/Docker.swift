@@ -13,18 +13,19 @@ package struct Docker: Sendable {
     }
 
     /// The docker CLI that goes with `services.compose`: `docker compose` → `docker`, `sudo -n docker compose` →
-    /// `sudo -n docker`, `docker-compose` (v1) → `docker`.
+    /// `sudo -n docker`, `docker-compose` (v1) → `docker`; any other compose command (a wrapper script) → `docker`.
     /// - Parameters:
     ///   - compose: The compose command prefix.
     ///   - runner: Runs the commands.
     package init(compose: [String], runner: ProcessRunner) {
         var command = compose
-        if command.last == "compose" {
+        if command.count > 1, command.last == "compose" {
             command.removeLast()
-        } else if let last = command.last, last.hasSuffix("docker-compose") {
+        } else if let last = command.last, last == "docker-compose" || last.hasSuffix("/docker-compose") {
             command[command.count - 1] = String(last.dropLast("-compose".count))
+        } else {
+            command = ["docker"]
         }
-        if command.isEmpty { command = ["docker"] }
         self.init(command: command, runner: runner)
     }
 
