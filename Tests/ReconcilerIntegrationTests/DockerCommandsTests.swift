@@ -68,6 +68,45 @@ struct DockerCommandsTests {
         #expect(!deploy.stdout.contains("Created network"))
     }
 
+    /// The homelab's sonarr and radarr layout: instances that `extends` a file beside them. The target commit is
+    /// validated in a scratch copy, which must hold that shared file too.
+    @Test func instancesExtendingASharedFileValidateAndDeploy() throws {
+        try DockerRig.requireEngine()
+        let homelab = try Homelab()
+        let service = "arr\(homelab.tag)"
+        let projects = ["\(service)-shows", "\(service)-anime"]
+        defer { homelab.tearDown(projects: projects) }
+        func base(_ version: String) -> String {
+            Homelab.service(version: version).replacingOccurrences(of: "services:\n  app:", with: "services:\n  arr:")
+        }
+        let instance = """
+            services:
+              arr:
+                extends:
+                  file: ../compose.base.yml
+                  service: arr
+
+            """
+        try homelab.commit(
+            [
+                "reconciler.json": homelab.config(),
+                "services/\(service)/compose.base.yml": base("1"),
+                "services/\(service)/shows/compose.yml": instance,
+                "services/\(service)/anime/compose.yml": instance,
+            ],
+            message: "two instances sharing a base file"
+        )
+        try homelab.cloneDeploy()
+        let first = try ReconcilerBinary.run(["sync"], homelab: homelab)
+        #expect(first.status == 0, "\(first.output)")
+        try homelab.commit(["services/\(service)/compose.base.yml": base("2")], message: "shared file v2")
+        let second = try ReconcilerBinary.run(["sync"], homelab: homelab)
+        #expect(second.status == 0, "\(second.output)")
+        for project in projects {
+            #expect(try Containers.version(project) == "2", "\(project) runs the shared file's new version")
+        }
+    }
+
     @Test func pullImagesRecreatesOnlyUnitsWhoseImageChanged() throws {
         try DockerRig.requireEngine()
         let homelab = try Homelab()
