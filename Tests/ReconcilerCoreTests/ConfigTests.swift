@@ -97,7 +97,7 @@ import Testing
             (
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
-                    + "stateDir, system, services, units, groups, webhook, notify, auth"
+                    + "stateDir, system, services, units, groups, webhook, notify, auth, networks"
             ),
             (
                 #"{"services": {"healthTimout": "90s"}}"#,
