@@ -1,4 +1,5 @@
 import Foundation
+import Git
 import ReconcilerCore
 import ReconcilerTesting
 import Testing
@@ -30,12 +31,17 @@ enum HomelabRepository {
         return try Config.decode(data, source: "reconciler.json")
     }
 
-    /// The units of the work tree, discovered as the reconciler discovers them.
+    /// The units of the work tree, discovered as the reconciler discovers them (from services/ and nixos/ only:
+    /// the rest of the checkout, `.build` and the test rig's engine data included, is none of the homelab's).
     static func units(_ config: Config) throws -> UnitSet {
-        try UnitDiscovery.discover(
-            entries: try UnitDiscovery.workTreeEntries(root: root).filter {
-                $0.path.hasPrefix("\(config.services.root)/") || $0.path.hasPrefix("\(config.system.root)/")
-            },
+        var entries: [TreeEntry] = []
+        for directory in [config.services.root, config.system.root] {
+            entries += try UnitDiscovery.workTreeEntries(root: "\(root)/\(directory)").map {
+                TreeEntry(path: "\(directory)/\($0.path)", kind: $0.kind)
+            }
+        }
+        return try UnitDiscovery.discover(
+            entries: entries,
             servicesRoot: config.services.root,
             systemRoot: config.system.root,
             symlinkTarget: UnitDiscovery.workTreeSymlinkTarget(root: root)
