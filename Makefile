@@ -1,5 +1,8 @@
-# reconciler: build, test, lint, install, demo.
-# The Docker-backed test rig is scripts/testenv.sh; see docs/testing.md.
+# Two audiences, one Makefile:
+# - developers of the reconciler: build, test, lint, install, demo, bench, clean
+#   (the Docker-backed test rig is scripts/testenv.sh; see docs/testing.md);
+# - the homelab's operator, on the server: deploy-all, deploy SERVICE=…, status, rollback … — the seed's
+#   Justfile workflows, each done by the installed `reconciler` (see docs/day-to-day.md, `make help`).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
@@ -45,3 +48,84 @@ bench:
 clean:
 	rm -rf .build
 	scripts/testenv.sh purge
+
+# ---------------------------------------------------------------------------------------------------------------
+# The operator's workflows. Each one calls the installed reconciler on this repository; nothing here runs
+# `docker compose` or `nixos-rebuild` itself. The reconciler pulls (fetches the remote and deploys its head: the
+# system switch when nixos/ changed, then every changed service in dependency order, health-gated, rolled back on
+# failure) and ensures units with their dependencies.
+#   make deploy SERVICE=plex          make logs SERVICE=sonarr/shows          make rollback REV=HEAD~1
+# SERVICE takes a unit id (plex, sonarr/shows); the seed's names (sonarr-shows, radarr-anime) work too.
+# The system switch needs root: run those targets with sudo, or let the reconciler's daemon deploy instead.
+
+RECONCILER ?= reconciler
+# The repository the reconciler works on: the directory of this Makefile (/opt/homelab on the server).
+HOMELAB_REPO ?= $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
+SERVICE ?=
+REV ?= HEAD~1
+RECONCILE = $(RECONCILER) --repo $(HOMELAB_REPO)
+UNIT = $(if $(findstring /,$(SERVICE)),$(SERVICE),$(patsubst sonarr-%,sonarr/%,$(patsubst radarr-%,radarr/%,$(SERVICE))))
+
+.PHONY: help deploy-all deploy deploy-media deploy-monitoring deploy-infrastructure deploy-selfhosting \
+	update-system update-services stop restart logs pull-images cleanup validate status rollback require-service
+
+help:
+	@echo "developers: make build | test | lint | install | demo | bench | clean"
+	@echo "operator:   make deploy-all | deploy SERVICE=plex | deploy-media | deploy-monitoring |"
+	@echo "            deploy-infrastructure | deploy-selfhosting | update-system | update-services |"
+	@echo "            stop|restart|logs SERVICE=sonarr/shows | pull-images | cleanup | validate | status |"
+	@echo "            rollback REV=HEAD~1      (RECONCILER=$(RECONCILER), HOMELAB_REPO=$(HOMELAB_REPO))"
+
+require-service:
+	@test -n "$(SERVICE)" || { echo "make: name a service: make $(firstword $(MAKECMDGOALS)) SERVICE=plex (or SERVICE=sonarr/shows)" >&2; exit 2; }
+
+# Pull and deploy what changed (the system switch too, when nixos/ changed).
+update-system:
+	$(RECONCILE) sync
+
+# Pull and deploy what changed, then make sure every service is up.
+update-services: update-system
+	$(RECONCILE) deploy --all
+
+deploy-all: update-services
+
+deploy: require-service update-system
+	$(RECONCILE) deploy $(UNIT)
+
+deploy-media: update-system
+	$(RECONCILE) deploy --group media
+
+deploy-monitoring: update-system
+	$(RECONCILE) deploy --group monitoring
+
+deploy-infrastructure: update-system
+	$(RECONCILE) deploy --group infrastructure
+
+deploy-selfhosting: update-system
+	$(RECONCILE) deploy --group selfhosting
+
+stop: require-service
+	$(RECONCILE) stop $(UNIT)
+
+restart: require-service
+	$(RECONCILE) restart $(UNIT)
+
+logs: require-service
+	$(RECONCILE) logs --follow $(UNIT)
+
+# Pull newer images for every service and recreate the ones whose image changed.
+pull-images:
+	$(RECONCILE) pull-images
+
+cleanup:
+	$(RECONCILE) cleanup
+
+validate:
+	$(RECONCILE) validate
+
+status:
+	$(RECONCILE) status
+
+# Deploy an earlier commit and hold automatic deploys there until `reconciler resume`.
+rollback:
+	$(RECONCILE) rollback $(REV)

@@ -4,7 +4,8 @@ import ReconcilerCore
 struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Run every check of a deploy (config, compose config, .env keys, system.check) on the work tree."
+        abstract:
+            "Run every check of a deploy (config, compose config, .env keys, system.check) and the .env audit on the work tree."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -12,7 +13,15 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "validate", locking: false)
-            let failures = await session.reconciler.validateWorkTree()
+            var failures = await session.reconciler.validateWorkTree()
+            // A reconciler.json that does not load is already reported above.
+            if let tree = try? WorkTree.open(global) {
+                do {
+                    failures += try tree.secretsFailures()
+                } catch {
+                    failures.append(ValidationFailure(unit: ".env", check: "secrets", message: "\(error)"))
+                }
+            }
             if failures.isEmpty {
                 Console.line("All checks passed.")
                 return 0

@@ -40,6 +40,7 @@ extension Config {
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
                 "groups", "webhook", "notify", "auth", "verify", "allowRewrite", "allowInsecureTransport",
+                "networks",
             ]
         )
         var config = Config()
@@ -61,6 +62,7 @@ extension Config {
         if let value = object["allowInsecureTransport"] {
             config.allowInsecureTransport = try reader.bool(value, at: "allowInsecureTransport")
         }
+        if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
         try reader.checkRootsApart(config)
         return config
     }

@@ -34,6 +34,8 @@ package struct Config: Sendable, Equatable {
     package var allowRewrite = false
     /// Allow `http://` and `git://` remotes. Host-only. A token is never sent over plain http even then.
     package var allowInsecureTransport = false
+    /// Docker networks the units share, created when missing before the first unit is brought up.
+    package var networks: [String: NetworkSettings] = [:]
 
     package init() {}
 

@@ -162,6 +162,9 @@ extension Reconciler {
             }
         }
         let ups = steps.filter { $0.action == .up }
+        if let first = ups.first, let why = await ensureNetworks(site.config) {
+            return (attempted, StepFailure(step: first, message: why))
+        }
         for wave in Set(ups.map(\.wave)).sorted() {
             let members = ups.filter { $0.wave == wave }
             var failure: StepFailure?

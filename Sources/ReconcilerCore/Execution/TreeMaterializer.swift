@@ -22,29 +22,42 @@ package struct TreeMaterializer {
         let fm = FileManager.default
         for dir in Set(directories) {
             let prefix = dir.isEmpty ? "" : dir + "/"
-            for entry in entries where entry.path.hasPrefix(prefix) && entry.kind != .submodule {
-                let target = "\(destination)/\(entry.path)"
-                try fm.createDirectory(
-                    atPath: (target as NSString).deletingLastPathComponent,
-                    withIntermediateDirectories: true
-                )
-                if entry.kind == .symlink {
-                    if let link = try repository.symlinkTarget(of: entry.path, at: commit) {
-                        try? fm.removeItem(atPath: target)
-                        try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
-                    }
-                    continue
-                }
-                let data = try repository.contents(of: entry.path, at: commit) ?? Data()
-                fm.createFile(
-                    atPath: target,
-                    contents: data,
-                    attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644]
-                )
+            // Files directly beside the directory come along too: an instance's `extends: ../compose.base.yml` or
+            // `env_file: ../shared.env` names them (services/sonarr/compose.base.yml beside services/sonarr/shows).
+            let parent = (dir as NSString).deletingLastPathComponent
+            let parentPrefix = parent.isEmpty ? "" : parent + "/"
+            for entry in entries where entry.kind != .submodule {
+                let beside =
+                    !dir.isEmpty && entry.path.hasPrefix(parentPrefix)
+                    && !entry.path.dropFirst(parentPrefix.count).contains("/")
+                guard entry.path.hasPrefix(prefix) || beside else { continue }
+                try write(entry, commit: commit, into: destination)
             }
             try fm.createDirectory(atPath: "\(destination)/\(dir)", withIntermediateDirectories: true)
             copyEnvFiles(from: "\(repository.workdir)/\(dir)", to: "\(destination)/\(dir)")
         }
+    }
+
+    private func write(_ entry: TreeEntry, commit: ObjectID, into destination: String) throws {
+        let fm = FileManager.default
+        let target = "\(destination)/\(entry.path)"
+        try fm.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
+        if entry.kind == .symlink {
+            if let link = try repository.symlinkTarget(of: entry.path, at: commit) {
+                try? fm.removeItem(atPath: target)
+                try fm.createSymbolicLink(atPath: target, withDestinationPath: link)
+            }
+            return
+        }
+        let data = try repository.contents(of: entry.path, at: commit) ?? Data()
+        fm.createFile(
+            atPath: target,
+            contents: data,
+            attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644]
+        )
     }
 
     /// Copies `.env` and `*.env` files (the operator's secrets) from `source` to `destination`, mode 0600.
