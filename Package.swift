@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "ReconcilerTesting",
-            dependencies: ["Git"],
+            dependencies: ["Git", "ReconcilerCore"],
             path: "Tests/ReconcilerTesting",
             swiftSettings: swiftSettings
         ),
@@ -69,6 +69,11 @@ let package = Package(
         .testTarget(
             name: "ReconcilerCoreTests",
             dependencies: ["ReconcilerCore", "ReconcilerTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["ReconcilerCore", "ReconcilerTesting", "Git"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

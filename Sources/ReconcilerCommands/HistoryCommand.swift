@@ -19,7 +19,7 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
-            let records = try session.reconciler.store.deployments(limit: limit)
+            let records = try session.reconciler.history(limit: limit)
             if json {
                 Console.line(StableJSON.encode(records.map(HistoryEntry.init)))
                 return 0

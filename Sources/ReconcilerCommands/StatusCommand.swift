@@ -30,7 +30,7 @@ struct StatusCommand: AsyncParsableCommand {
     private func render(_ r: StatusReport) -> String {
         var lines: [String] = []
         lines.append("repo      \(r.repo)")
-        lines.append("state     \(r.state.uppercased())")
+        lines.append("state     \(r.state.rawValue.uppercased())")
         lines.append("deployed  \(r.deployed.map { "\($0.short) \($0.summary)" } ?? "nothing yet")")
         lines.append("remote    \(r.remote.map { "\($0.short) \($0.summary)" } ?? "not fetched yet")")
         if let d = r.lastDeployment {
