@@ -9,7 +9,7 @@ import Synchronization
 /// ```swift
 /// let driver = FakeDriver()
 /// driver.fail(.up, "web")                 // web's next `up` exits 1
-/// driver.unhealthy("app")                 // app comes up, its container reports unhealthy
+/// driver.unhealthy("app", when: "v2")     // app's container reports unhealthy while it runs a file with "v2"
 /// driver.hang(.up, "db")                  // db's `up` never returns
 /// … run the engine …
 /// #expect(driver.calls(.up) == ["db", "app"])
@@ -42,7 +42,8 @@ package final class FakeDriver: Driver {
         /// Calls that hang, by (operation, unit) and the occurrence (1 = the next call) at which to hang.
         var hangs: [Trigger: Int] = [:]
         var seen: [Trigger: Int] = [:]
-        var unhealthy: Set<String> = []
+        /// Units whose containers report unhealthy, with the text their Compose file must hold for it (nil: always).
+        var unhealthy: [String: String?] = [:]
         /// Units brought up and still up, with the content of the Compose file they were brought up with.
         var running: [String: String] = [:]
         var hung: [Call] = []
@@ -64,9 +65,13 @@ package final class FakeDriver: Driver {
         _ = state.withLock { $0.failures.removeValue(forKey: Trigger(operation: operation, unit: unit)) }
     }
 
-    /// `unit`'s containers report `unhealthy` once it is up (until ``healthy(_:)``).
-    package func unhealthy(_ unit: String) { _ = state.withLock { $0.unhealthy.insert(unit) } }
-    package func healthy(_ unit: String) { _ = state.withLock { $0.unhealthy.remove(unit) } }
+    /// `unit`'s containers report `unhealthy` once it is up (until ``healthy(_:)``); with `when`, only while the
+    /// Compose file it was brought up with contains that text (a broken version, while the one rolled back to is
+    /// well).
+    package func unhealthy(_ unit: String, when text: String? = nil) {
+        state.withLock { $0.unhealthy[unit] = .some(text) }
+    }
+    package func healthy(_ unit: String) { _ = state.withLock { $0.unhealthy.removeValue(forKey: unit) } }
 
     /// The `occurrence`-th call (counting from now) of `operation` on `unit` never returns: it waits until its task
     /// is cancelled, as a killed reconciler's step would never finish.
@@ -158,7 +163,9 @@ package final class FakeDriver: Driver {
     {
         let (running, unhealthy) = state.withLock {
             $0.calls.append(Call(operation: .containers, unit: unit.id, directory: directory, marker: nil))
-            return ($0.running[unit.id] != nil, $0.unhealthy.contains(unit.id))
+            guard let file = $0.running[unit.id] else { return (false, false) }
+            guard let condition = $0.unhealthy[unit.id] else { return (true, false) }
+            return (true, condition.map { file.contains($0) } ?? true)
         }
         guard running else { return [] }
         return [
