@@ -85,7 +85,7 @@ final class EngineLab: Sendable {
     /// The commit the work tree is at.
     func checkedOut() throws -> String { try fixture.gitInClone(["rev-parse", "HEAD"]) }
 
-    func deployed() throws -> String? { try store().deployedCommit() }
+    func deployed() throws -> String? { try store().deployedCommit()?.hex }
 
     /// The newest deployment.
     func last() throws -> DeploymentRecord { try #require(try store().deployments(limit: 1).first) }

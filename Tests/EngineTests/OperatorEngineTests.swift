@@ -24,9 +24,9 @@ import Testing
         #expect(lab.driver.actions == ["up app"])
         #expect(lab.driver.runningFile("app")?.contains("\"1\"") == true)
         #expect(try lab.deployed() == v1)
-        #expect(try lab.last().trigger == DeploymentTrigger.rollback.rawValue)
+        #expect(try lab.last().trigger == .rollback)
         let hold = try #require(try lab.store().hold())
-        #expect(hold.commit == v2, "the hold is on the head rolled back from")
+        #expect(hold.commit.hex == v2, "the hold is on the head rolled back from")
         #expect(hold.reason.contains("rolled back to \(v1.prefix(12))"))
 
         lab.driver.resetCalls()
@@ -99,7 +99,7 @@ import Testing
         #expect(try await lab.reconciler().deploy(.units(["web"])) == .succeeded)
         #expect(lab.driver.actions == ["up db", "up web"], "app runs, so only db is added")
         let record = try lab.last()
-        #expect(record.trigger == DeploymentTrigger.deploy.rawValue)
+        #expect(record.trigger == .deploy)
         #expect(record.fromCommit == record.toCommit)
         #expect(record.plan.contains("\"reason\" : \"requested\""))
         #expect(record.plan.contains("\"reason\" : \"dependency\""))
@@ -153,7 +153,7 @@ import Testing
         lab.driver.resetCalls()
         #expect(try await lab.reconciler().restart(["web"]) == .succeeded)
         #expect(lab.driver.actions == ["down web", "up web"])
-        #expect(try lab.last().trigger == DeploymentTrigger.restart.rawValue)
+        #expect(try lab.last().trigger == .restart)
         #expect(try lab.store().units().first { $0.id == "web" }?.state == .running)
     }
 

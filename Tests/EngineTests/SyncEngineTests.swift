@@ -12,7 +12,7 @@ import Testing
         #expect(lab.driver.actions == ["switch system", "up db", "up app", "up web"])
         #expect(try lab.deployed() == lab.fixture.remoteHead())
         #expect(try lab.last().result == .succeeded)
-        #expect(try lab.last().trigger == DeploymentTrigger.sync.rawValue)
+        #expect(try lab.last().trigger == .sync)
         #expect(lab.driver.runningUnits == ["db", "app", "web"])
         let head = try lab.fixture.remoteHead()
         #expect(try await lab.sync() == .nothingToDo("up to date at \(head.prefix(12)) initial homelab"))
@@ -70,7 +70,7 @@ import Testing
         #expect(try lab.deployed() == good)
         #expect(try lab.checkedOut() == good)
         #expect(try lab.last().result == .rolledBack)
-        #expect(try lab.store().failure(of: bad) != nil)
+        #expect(try lab.store().failure(of: ObjectID(hex: bad)) != nil)
     }
 
     @Test func failureInWaveThreeRollsBackTheUnitsThatSucceededToo() async throws {
@@ -97,8 +97,8 @@ import Testing
         let units = Dictionary(uniqueKeysWithValues: try lab.store().units().map { ($0.id, $0) })
         let good = try lab.deployed()
         #expect(units["web"]?.state == .running, "the rollback brought web back")
-        #expect(units["web"]?.commit == good)
-        #expect(units["app"]?.commit == good)
+        #expect(units["web"]?.commit?.hex == good)
+        #expect(units["app"]?.commit?.hex == good)
     }
 
     @Test func failureInTheSystemSwitchRollsTheSystemBackAndTouchesNoService() async throws {
@@ -216,7 +216,7 @@ import Testing
         #expect(why.contains("did not find expected node content"))
         #expect(lab.driver.actions == [])
         #expect(try lab.checkedOut() != bad)
-        #expect(try lab.store().failure(of: bad)?.reason == "validation failed")
+        #expect(try lab.store().failure(of: ObjectID(hex: bad))?.reason == "validation failed")
     }
 
     @Test func aFailingSystemCheckChangesNothing() async throws {

@@ -13,7 +13,7 @@ extension Reconciler {
         builder.running = try store.runningDeployments().first
         builder.degraded = try store.degraded()
         builder.hold = try store.hold()
-        builder.failedRemote = try builder.remote.flatMap { try store.failure(of: $0.id.hex) }
+        builder.failedRemote = try builder.remote.flatMap { try store.failure(of: $0.id) }
         builder.drift = (try? repository.modifiedTrackedFiles()) ?? []
         if let deployed {
             builder.units = try? units(at: deployed.id, config: config).0

@@ -42,7 +42,7 @@ extension Reconciler {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
         }
         if let hold = try store.hold() {
-            if hold.commit == head.id.hex {
+            if hold.commit == head.id {
                 return .nothingToDo(
                     "held: \(head.id.short) was rolled back from (\(hold.reason)); it is not deployed again until the remote moves or `reconciler resume`"
                 )
@@ -52,7 +52,7 @@ extension Reconciler {
                 reporter.report(.info("The remote moved past the held commit; hold released."))
             }
         }
-        if let failure = try store.failure(of: head.id.hex) {
+        if let failure = try store.failure(of: head.id) {
             return .nothingToDo(
                 "\(head.id.short) failed on \(failure.at.formatted(.iso8601)) and is not retried: \(failure.reason)\nPush a fix, or `reconciler resume` to retry it."
             )
@@ -193,7 +193,7 @@ extension Reconciler {
         var released: [String] = []
         if let hold = try store.hold() {
             try ledger.releaseHold()
-            released.append("hold on \(hold.commit.prefix(12))")
+            released.append("hold on \(hold.commit.short)")
         }
         if let degraded = try store.degraded() {
             try ledger.clearDegraded()

@@ -88,7 +88,7 @@ package final class Reconciler: Sendable {
 
     /// The configuration in force now, for fetching and state: the deployed commit's, else the work tree's.
     package func currentConfig() throws -> Config {
-        if let deployed = try store.deployedCommit(), let commit = try? repository.commit(for: deployed) {
+        if let deployed = try store.deployedCommit(), let commit = try? repository.commit(for: deployed.hex) {
             return try config(at: commit.id)
         }
         return try workTreeConfig()
@@ -145,8 +145,8 @@ package final class Reconciler: Sendable {
 
     /// The commit the state says is deployed, if any.
     package func deployedCommit() throws -> Commit? {
-        guard let hex = try store.deployedCommit() else { return nil }
-        return try repository.commit(for: hex)
+        guard let id = try store.deployedCommit() else { return nil }
+        return try repository.commit(for: id.hex)
     }
 
     /// Resolves a revision (`HEAD~1`, a sha, a tag, a remote ref), or says which one cannot be resolved.

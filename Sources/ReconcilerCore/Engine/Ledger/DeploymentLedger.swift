@@ -15,37 +15,37 @@ package struct DeploymentLedger: Sendable {
 
     /// Records that a deployment starts (result `running`) and returns its id.
     package func begin(from: ObjectID?, to: ObjectID, trigger: DeploymentTrigger, plan: Plan?) throws -> Int64 {
-        try store.beginDeployment(from: from?.hex, to: to.hex, trigger: trigger.rawValue, plan: plan?.json() ?? "{}")
+        try store.beginDeployment(from: from, to: to, trigger: trigger, plan: plan?.json() ?? "{}")
     }
 
     /// A target that could not even be loaded still gets a line in the history, and is not retried.
     package func refused(from: ObjectID?, to: ObjectID, trigger: DeploymentTrigger, message: String) throws {
         let id = try begin(from: from, to: to, trigger: trigger, plan: nil)
         try store.finishDeployment(id, result: .failed, message: message)
-        try store.markFailed(to.hex, reason: message)
+        try store.markFailed(to, reason: message)
     }
 
     /// The target is deployed: the work tree is at `commit`.
     package func succeeded(_ deployment: Int64, at commit: ObjectID?, message: String? = nil) throws {
-        if let commit { try store.setDeployedCommit(commit.hex) }
+        if let commit { try store.setDeployedCommit(commit) }
         try store.finishDeployment(deployment, result: .succeeded, message: message)
     }
 
     /// Validation (or a step with nothing to go back to) failed; `failedCommit`, when given, is not retried.
     package func failed(_ deployment: Int64, message: String, failedCommit: ObjectID?, reason: String? = nil) throws {
         try store.finishDeployment(deployment, result: .failed, message: message)
-        if let failedCommit { try store.markFailed(failedCommit.hex, reason: reason ?? message) }
+        if let failedCommit { try store.markFailed(failedCommit, reason: reason ?? message) }
     }
 
     /// A step failed and the rollback brought `base` back.
     package func rolledBack(_ deployment: Int64, to base: ObjectID, message: String) throws {
-        try store.setDeployedCommit(base.hex)
+        try store.setDeployedCommit(base)
         try store.finishDeployment(deployment, result: .rolledBack, message: message)
     }
 
     /// The rollback failed: no more deploys until an operator acts.
     package func degraded(_ deployment: Int64, failedCommit: ObjectID, message: String) throws {
-        try store.setDegraded(failedCommit.hex, reason: message)
+        try store.setDegraded(failedCommit, reason: message)
         try store.finishDeployment(deployment, result: .degraded, message: message)
     }
 
@@ -56,14 +56,14 @@ package struct DeploymentLedger: Sendable {
 
     /// Remembers that `commit` failed, so it is not retried until the remote moves on.
     package func markFailed(_ commit: ObjectID, reason: String) throws {
-        try store.markFailed(commit.hex, reason: reason)
+        try store.markFailed(commit, reason: reason)
     }
 
     // MARK: Steps
 
     /// Records that a step is about to run.
     package func beginStep(_ deployment: Int64, phase: StepPhase, unit: String, action: StepAction) throws -> Int64 {
-        try store.beginStep(deployment: deployment, phase: phase, unit: unit, action: action.rawValue)
+        try store.beginStep(deployment: deployment, phase: phase, unit: unit, action: action)
     }
 
     /// Records how a step ended.
@@ -94,11 +94,11 @@ package struct DeploymentLedger: Sendable {
     package func unitApplied(_ unit: String, action: PlanStep.Action, commit: ObjectID, failure: String?) {
         switch (action, failure) {
         case (.up, nil), (.switch, nil):
-            try? store.setUnit(unit, commit: commit.hex, state: .running, message: nil)
+            try? store.setUnit(unit, commit: commit, state: .running, message: nil)
         case (.down, nil):
             try? store.removeUnit(unit)
         case (_, let failure?):
-            try? store.setUnit(unit, commit: commit.hex, state: .failed, message: failure)
+            try? store.setUnit(unit, commit: commit, state: .failed, message: failure)
         }
     }
 
@@ -106,7 +106,7 @@ package struct DeploymentLedger: Sendable {
     package func unitStopped(_ unit: String, commit: ObjectID, failure: String?) throws {
         try store.setUnit(
             unit,
-            commit: commit.hex,
+            commit: commit,
             state: failure == nil ? .stopped : .failed,
             message: failure ?? "stopped by an operator"
         )
@@ -115,7 +115,7 @@ package struct DeploymentLedger: Sendable {
     // MARK: Marks
 
     /// Holds automatic syncs on `commit` (the head a rollback stepped away from).
-    package func hold(_ commit: ObjectID, reason: String) throws { try store.setHold(commit.hex, reason: reason) }
+    package func hold(_ commit: ObjectID, reason: String) throws { try store.setHold(commit, reason: reason) }
     package func releaseHold() throws { try store.releaseHold() }
     package func clearDegraded() throws { try store.clearDegraded() }
     package func clearFailures() throws { try store.clearFailures() }

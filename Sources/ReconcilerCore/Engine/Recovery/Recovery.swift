@@ -16,7 +16,7 @@ struct Recovery: Sendable {
         for record in try ledger.store.runningDeployments() {
             engine.reporter.report(
                 .warning(
-                    "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.prefix(12))) was interrupted (pid \(record.pid) is gone); recovering."
+                    "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.short)) was interrupted (pid \(record.pid) is gone); recovering."
                 )
             )
             // Whatever the dead process had started (a `compose up` half-way) finishes before anything else runs.
@@ -32,7 +32,7 @@ struct Recovery: Sendable {
             for step in record.steps where step.result == .running {
                 try ledger.closeInterrupted(step)
             }
-            guard let failed = try? repository.commit(for: record.toCommit) else {
+            guard let failed = try? repository.commit(for: record.toCommit.hex) else {
                 try ledger.interrupted(
                     record.id,
                     message: "interrupted; its target commit is no longer in the repository"
@@ -40,7 +40,7 @@ struct Recovery: Sendable {
                 continue
             }
             let reason = "deployment #\(record.id) was interrupted (pid \(record.pid) died)"
-            guard let base = record.fromCommit.flatMap({ try? repository.commit(for: $0) }) else {
+            guard let base = record.fromCommit.flatMap({ try? repository.commit(for: $0.hex) }) else {
                 // Nothing to go back to: the next sync deploys the target again from the start.
                 try ledger.interrupted(record.id, message: "\(reason); no earlier commit to roll back to")
                 continue
@@ -66,7 +66,7 @@ struct Recovery: Sendable {
     static func attempted(_ record: DeploymentRecord) -> [PlanStep] {
         var attempted: [PlanStep] = []
         for step in record.steps where step.phase == .apply {
-            guard let action = StepAction(rawValue: step.action)?.planAction else { continue }
+            guard let action = step.action.planAction else { continue }
             let planned = PlanStep(unit: step.unit, action: action, wave: 0, reason: .changed)
             if !attempted.contains(planned) { attempted.append(planned) }
         }

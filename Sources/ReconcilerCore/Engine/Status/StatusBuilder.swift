@@ -33,7 +33,7 @@ package struct StatusBuilder: Sendable {
                 .init(
                     id: UnitID.system,
                     project: nil,
-                    commit: r?.commit,
+                    commit: r?.commit?.hex,
                     state: r?.state.rawValue ?? "unknown",
                     live: nil,
                     message: r?.message
@@ -49,7 +49,7 @@ package struct StatusBuilder: Sendable {
                 .init(
                     id: id,
                     project: project,
-                    commit: r?.commit,
+                    commit: r?.commit?.hex,
                     state: r?.state.rawValue ?? "unknown",
                     live: live?[project] ?? (live == nil ? nil : "absent"),
                     message: r?.message

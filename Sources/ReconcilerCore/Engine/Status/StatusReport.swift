@@ -27,7 +27,7 @@ package struct StatusReport: Codable, Sendable {
         package let at: Date
 
         init(_ mark: CommitMark) {
-            commit = mark.commit
+            commit = mark.commit.hex
             reason = mark.reason
             at = mark.at
         }
@@ -45,9 +45,9 @@ package struct StatusReport: Codable, Sendable {
 
         init(_ record: DeploymentRecord) {
             id = record.id
-            trigger = record.trigger
-            from = record.fromCommit
-            to = record.toCommit
+            trigger = record.trigger.rawValue
+            from = record.fromCommit?.hex
+            to = record.toCommit.hex
             result = record.result.rawValue
             startedAt = record.startedAt
             endedAt = record.endedAt
