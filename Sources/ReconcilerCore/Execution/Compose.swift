@@ -153,10 +153,3 @@ package struct ComposeError: Error, Sendable, CustomStringConvertible {
     package let message: String
     package var description: String { "\(unit): \(message)" }
 }
-
-extension String {
-    /// The last `n` non-empty lines, joined: enough of a tool's output to say why it failed.
-    package func lastLines(_ n: Int) -> String {
-        split(whereSeparator: \.isNewline).suffix(n).joined(separator: "\n")
-    }
-}

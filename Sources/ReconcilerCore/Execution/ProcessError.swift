@@ -45,7 +45,7 @@ package struct ProcessError: Error, Sendable, CustomStringConvertible {
     package var description: String {
         var s = "`\(ProcessError.commandLine(argv))` \(message)"
         if let directory { s += " in \(directory)" }
-        let last = BoundedText.lastLines(outputTail, 10).trimmingTrailingWhitespace
+        let last = outputTail.lastLines(10).trimmingTrailingWhitespace
         if !last.isEmpty { s += "; last output:\n\(last)" }
         return s
     }
