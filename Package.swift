@@ -68,7 +68,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerCoreTests",
-            dependencies: ["ReconcilerCore", "ReconcilerTesting"],
+            dependencies: [
+                "ReconcilerCore", "ReconcilerTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
