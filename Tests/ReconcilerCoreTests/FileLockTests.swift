@@ -106,16 +106,11 @@ import Testing
 }
 
 /// A background process for tests that need one alive while they run.
-private final class Spawned: @unchecked Sendable {
-    let process = Process()
+private final class Spawned: Sendable {
+    let process: SpawnedProcess
 
     init(_ argv: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(argv)
     }
 
     func waitUntil(timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
@@ -128,8 +123,8 @@ private final class Spawned: @unchecked Sendable {
     }
 
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.kill(SIGKILL)
+        process.wait()
     }
 }
 

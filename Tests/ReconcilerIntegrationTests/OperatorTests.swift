@@ -292,25 +292,19 @@ func waitForRunningStep(_ homelab: Homelab) throws {
 
 /// A reconciler started in the background, so a test can race or kill it.
 final class BackgroundProcess {
-    let process = Process()
+    let process: SpawnedProcess
 
     init(_ argv: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(DockerRig.environment) { _, b in b }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(argv, environment: DockerRig.environment)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     func kill(signal: Int32 = SIGTERM) {
-        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+        process.kill(signal)
     }
 
     func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.wait()
     }
 }

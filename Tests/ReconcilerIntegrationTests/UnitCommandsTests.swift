@@ -51,7 +51,7 @@ struct UnitCommandsTests {
         let logs = try lab.run("logs", lab.web, "--tail", "5")
         #expect(logs.status == 0, "\(logs.output)")
         #expect(logs.stdout.contains("started version 1"), "the container's own output: \(logs.output)")
-        #expect(logs.stdout.contains("\(lab.web)-app-1"), "Compose's prefix names the container: \(logs.output)")
+        #expect(logs.stdout.contains("app-1  | "), "Compose's prefix names the container: \(logs.output)")
     }
 
     @Test func validateChecksTheWorkTree() throws {
