@@ -228,14 +228,15 @@ import Testing
             code: .timedOut,
             argv: ["docker", "compose", "up", "-d"],
             directory: "services/plex",
-            message: "timed out after \(Duration.seconds(120).shortDescription)",
+            message: "timed out after \(ConfigDuration.format(.seconds(120)))",
             outputTail: "a\nb\n"
         )
         #expect(error.description == "`docker compose up -d` timed out after 2m in services/plex; last output:\na\nb")
         #expect(ProcessError.commandLine(["sh", "-c", "echo 'hi' there"]) == #"sh -c 'echo '\''hi'\'' there'"#)
-        #expect(Duration.seconds(90).shortDescription == "1m30s")
-        #expect(Duration.seconds(3600).shortDescription == "1h")
-        #expect(Duration.milliseconds(250).shortDescription == "250ms")
+        #expect(ConfigDuration.format(.seconds(3600)) == "1h")
+        #expect(ConfigDuration.format(.milliseconds(250)) == "250ms")
+        #expect(ConfigDuration.format(.milliseconds(1_234).rounded(to: 0.1)) == "1.2s")
+        #expect(ConfigDuration.format(.milliseconds(61_600).rounded()) == "62s")
     }
 }
 

@@ -65,23 +65,6 @@ package struct ProcessError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension Duration {
-    /// `500ms`, `45s`, `2m`, `2m30s`, `1h5m`: the way reconciler.json writes durations.
-    package var shortDescription: String {
-        let (seconds, attoseconds) = components
-        if seconds == 0 { return "\(attoseconds / 1_000_000_000_000_000)ms" }
-        let total = seconds + (attoseconds >= 500_000_000_000_000_000 ? 1 : 0)
-        let h = total / 3600
-        let m = (total % 3600) / 60
-        let s = total % 60
-        var text = ""
-        if h > 0 { text += "\(h)h" }
-        if m > 0 { text += "\(m)m" }
-        if s > 0 || text.isEmpty { text += "\(s)s" }
-        return text
-    }
-}
-
 extension String {
     fileprivate var trimmingTrailingWhitespace: String {
         var s = Substring(self)
