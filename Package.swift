@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "ReconcilerTesting",
-            dependencies: ["Git"],
+            dependencies: ["Git", "ReconcilerCore"],
             path: "Tests/ReconcilerTesting",
             swiftSettings: swiftSettings
         ),
@@ -68,7 +68,15 @@ let package = Package(
         ),
         .testTarget(
             name: "ReconcilerCoreTests",
-            dependencies: ["ReconcilerCore", "ReconcilerTesting"],
+            dependencies: [
+                "ReconcilerCore", "ReconcilerTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["ReconcilerCore", "ReconcilerTesting", "Git"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -13,15 +13,12 @@ struct CleanupCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "cleanup", locking: true)
-            let config = try session.reconciler.workTreeConfig()
-            let docker = Docker(compose: config.services.compose, runner: session.reconciler.runner)
-            let result = try await docker.prune()
-            let output = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-            if !output.isEmpty { Console.line(output) }
+            let result = try await session.reconciler.cleanup()
             guard result.succeeded else {
                 Console.error("docker system prune exited \(result.status): \(result.outputTail.lastLines(5))")
                 return ReconcilerError.ExitCode.configuration.rawValue
             }
+            if !result.outputTail.isEmpty { Console.line(result.outputTail) }
             return 0
         }
     }

@@ -52,14 +52,6 @@ struct ConsoleReporter: ProgressReporter {
     }
 }
 
-extension Duration {
-    /// Rounded to whole seconds above a minute, tenths below: enough for a person.
-    func rounded(to step: Double = 1) -> Duration {
-        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
-        return .milliseconds(Int64((seconds / step).rounded() * step * 1000))
-    }
-}
-
 /// The plan before a deploy: what happens to which unit, and why.
 enum PlanTable {
     static func render(_ plan: Plan) -> String {

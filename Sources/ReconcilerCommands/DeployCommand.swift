@@ -29,7 +29,7 @@ struct DeployCommand: AsyncParsableCommand {
         try await runCommand {
             let session = try Session.open(global, command: "deploy", locking: true)
             let selection: UnitSelection = all ? .all : group.map { .group($0) } ?? .units(units)
-            return finish(try await session.reconciler.ensure(selection))
+            return finish(try await session.reconciler.deploy(selection))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import ReconcilerCore
 
 struct HistoryCommand: AsyncParsableCommand {
@@ -19,25 +20,25 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
-            let records = try session.reconciler.store.deployments(limit: limit)
+            let records = try session.reconciler.history(limit: limit)
             if json {
                 Console.line(StableJSON.encode(records.map(HistoryEntry.init)))
                 return 0
             }
             if records.isEmpty { Console.line("No deployments yet.") }
             for d in records {
-                let from = d.fromCommit.map { String($0.prefix(12)) } ?? "(none)"
+                let from = d.fromCommit?.short ?? "(none)"
                 let took =
                     d.endedAt.map {
                         " in \(ConfigDuration.format(.milliseconds(Int64($0.timeIntervalSince(d.startedAt) * 1000))))"
                     } ?? ""
                 Console.line(
-                    "#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger) \(from) → \(d.toCommit.prefix(12)): \(d.result.rawValue)\(took)"
+                    "#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger.rawValue) \(from) → \(d.toCommit.short): \(d.result.rawValue)\(took)"
                 )
                 if let m = d.message { Console.line("    \(m.replacingOccurrences(of: "\n", with: "\n    "))") }
                 for s in d.steps {
                     Console.line(
-                        "    \(s.phase.rawValue) \(s.unit) \(s.action): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
+                        "    \(s.phase.rawValue) \(s.unit) \(s.action.rawValue): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
                     )
                 }
             }
@@ -72,9 +73,9 @@ struct HistoryEntry: Encodable {
 
     init(_ d: DeploymentRecord) {
         id = d.id
-        trigger = d.trigger
-        from = d.fromCommit
-        to = d.toCommit
+        trigger = d.trigger.rawValue
+        from = d.fromCommit?.hex
+        to = d.toCommit.hex
         result = d.result.rawValue
         message = d.message
         startedAt = d.startedAt
@@ -83,7 +84,7 @@ struct HistoryEntry: Encodable {
             Step(
                 phase: $0.phase.rawValue,
                 unit: $0.unit,
-                action: $0.action,
+                action: $0.action.rawValue,
                 result: $0.result.rawValue,
                 exitCode: $0.exitCode,
                 message: $0.message,

@@ -19,7 +19,8 @@ struct LogsCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "logs", locking: false, reporter: SilentReporter())
-            let (argv, directory) = try session.reconciler.logsCommand(unit, follow: follow, tail: tail)
+            let logs = try session.reconciler.logsCommand(unit, follow: follow, tail: tail)
+            let (argv, directory) = (logs.argv, logs.directory)
             // Replace this process with Compose: signals, the terminal and --follow behave as with Compose itself.
             guard chdir(directory) == 0 else {
                 throw ReconcilerError(.configuration, "cannot enter \(directory): \(String(cString: strerror(errno)))")

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Git
 import ReconcilerCore
 
 struct PlanCommand: AsyncParsableCommand {
@@ -24,31 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "plan", locking: false, reporter: SilentReporter())
-            let r = session.reconciler
-            let config = try r.currentConfig()
-            let toRev = to ?? "refs/remotes/\(config.remote)/\(config.branch)"
-            let target: Commit
-            do {
-                target = try r.repository.commit(for: toRev)
-            } catch {
-                throw ReconcilerError(
-                    .configuration,
-                    to == nil
-                        ? "no fetched remote head (\(toRev)): run `reconciler sync --dry-run` to fetch, or pass --to REV"
-                        : "cannot resolve --to \(toRev): \(error)"
-                )
-            }
-            var source: DeploySource?
-            if let from {
-                do {
-                    source = try r.loadSource(try r.repository.commit(for: from))
-                } catch {
-                    throw ReconcilerError(.configuration, "cannot resolve --from \(from): \(error)")
-                }
-            } else if let deployed = try r.deployedCommit() {
-                source = try r.loadSource(deployed)
-            }
-            let plan = try await r.plan(from: source, to: try r.loadTarget(target))
+            let plan = try await session.reconciler.plan(from: from, to: to)
             Console.line(json ? plan.json() : PlanTable.render(plan))
             return 0
         }

@@ -15,8 +15,7 @@ struct RestartCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "restart", locking: true)
-            try await session.reconciler.stop(units)
-            return finish(try await session.reconciler.ensure(.units(units), trigger: "restart"))
+            return finish(try await session.reconciler.restart(units))
         }
     }
 }

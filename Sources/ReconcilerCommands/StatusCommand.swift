@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Git
 import ReconcilerCore
 
 struct StatusCommand: AsyncParsableCommand {
@@ -30,12 +31,12 @@ struct StatusCommand: AsyncParsableCommand {
     private func render(_ r: StatusReport) -> String {
         var lines: [String] = []
         lines.append("repo      \(r.repo)")
-        lines.append("state     \(r.state.uppercased())")
+        lines.append("state     \(r.state.rawValue.uppercased())")
         lines.append("deployed  \(r.deployed.map { "\($0.short) \($0.summary)" } ?? "nothing yet")")
         lines.append("remote    \(r.remote.map { "\($0.short) \($0.summary)" } ?? "not fetched yet")")
         if let d = r.lastDeployment {
             lines.append(
-                "last      #\(d.id) \(d.trigger) → \(d.to.prefix(12)): \(d.result)\(d.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
+                "last      #\(d.id) \(d.trigger) → \(ObjectID(hex: d.to).short): \(d.result)\(d.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
             )
         }
         if let d = r.degraded {
@@ -43,16 +44,18 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if let h = r.hold {
             lines.append(
-                "hold      \(h.commit.prefix(12)) is not deployed automatically (\(h.reason)); `reconciler resume` releases it"
+                "hold      \(ObjectID(hex: h.commit).short) is not deployed automatically (\(h.reason)); `reconciler resume` releases it"
             )
         }
-        if let f = r.failedCommit { lines.append("failed    \(f.commit.prefix(12)) is not retried: \(f.reason)") }
+        if let f = r.failedCommit {
+            lines.append("failed    \(ObjectID(hex: f.commit).short) is not retried: \(f.reason)")
+        }
         if !r.drift.isEmpty { lines.append("drift     \(r.drift.joined(separator: ", "))") }
         lines.append("")
         let rows =
             [["UNIT", "STATE", "LIVE", "COMMIT"]]
             + r.units.map { u in
-                [u.id, u.state, u.live ?? "-", u.commit.map { String($0.prefix(12)) } ?? "-"]
+                [u.id, u.state, u.live ?? "-", u.commit.map { ObjectID(hex: $0).short } ?? "-"]
             }
         lines += TextTable.render(rows)
         return lines.joined(separator: "\n")

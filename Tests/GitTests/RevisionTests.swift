@@ -128,4 +128,29 @@ import Testing
         #expect(try repo.isAncestor(base, of: b))
         #expect(try !repo.isAncestor(b, of: base))
     }
+
+    @Test func twoDivergedCommitsAreNeitherAncestorOfTheOther() throws {
+        let fixture = try GitFixture.make()
+        defer { fixture.remove() }
+        let repo = try Repository(at: fixture.clone)
+        let a = try fixture.commit(files: ["a": "a\n"], message: "a")
+        let fetchedA = try repo.fetch(
+            remote: "origin",
+            branch: "main",
+            credentials: Credentials(),
+            timeout: .seconds(20)
+        )
+        #expect(fetchedA.hex == a)
+        try GitFixture.git(["reset", "--quiet", "--hard", "HEAD~1"], in: fixture.author)
+        try GitFixture.git(["commit", "--quiet", "--allow-empty", "-m", "b"], in: fixture.author)
+        try GitFixture.git(["push", "--quiet", "--force", "origin", "HEAD:refs/heads/main"], in: fixture.author)
+        let b = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        #expect(b != fetchedA)
+        // Both are in the clone now: neither descends from the other, both from the first commit.
+        #expect(try !repo.isAncestor(fetchedA, of: b))
+        #expect(try !repo.isAncestor(b, of: fetchedA))
+        let base = try repo.commit(for: "\(b.hex)~1").id
+        #expect(try repo.isAncestor(base, of: fetchedA))
+        #expect(try repo.isAncestor(base, of: b))
+    }
 }

@@ -36,12 +36,15 @@ import Testing
         let fixture = try GitFixture.make()
         defer { fixture.remove() }
         let repo = try Repository(at: fixture.clone)
-        _ = try? repo.fetch(
-            remote: "http://127.0.0.1:\(listener.port)/x.git",
-            branch: "main",
-            credentials: Credentials(),
-            timeout: .milliseconds(500)
-        )
+        let error = #expect(throws: GitError.self) {
+            try repo.fetch(
+                remote: "http://127.0.0.1:\(listener.port)/x.git",
+                branch: "main",
+                credentials: Credentials(),
+                timeout: .milliseconds(500)
+            )
+        }
+        #expect(error?.code == .timeout, "the silent server made the fetch time out: \(String(describing: error))")
         let sha = try fixture.commit(files: ["x": "x\n"])
         #expect(
             try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20)).hex

@@ -107,16 +107,11 @@ import Testing
 }
 
 /// A background process for tests that need one alive while they run.
-private final class Spawned: @unchecked Sendable {
-    let process = Process()
+private final class Spawned: Sendable {
+    let process: SpawnedProcess
 
     init(_ argv: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(argv)
     }
 
     func waitUntil(timeout: TimeInterval = 10, _ condition: () throws -> Bool) throws {
@@ -129,8 +124,8 @@ private final class Spawned: @unchecked Sendable {
     }
 
     func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.kill(SIGKILL)
+        process.wait()
     }
 }
 
@@ -182,7 +177,7 @@ private struct SpawnedTimeout: Error {}
         let bLock = try FileLock.acquire(path: "\(stateB)/reconciler.lock", command: "check")
         bLock.release()
 
-        #expect(error?.holder?.pid == other.process.processIdentifier)
+        #expect(error?.holder?.pid == other.process.pid)
         other.kill()
         var locks: ReconcilerLocks?
         for _ in 0..<50 where locks == nil {

@@ -10,7 +10,11 @@ struct OperatorTests {
         let lab = try Lab()
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
-        try lab.homelab.commit(["services/\(lab.app)/compose.yml": Homelab.service(version: "2")], message: "app v2")
+        let v1 = try lab.homelab.git(["rev-parse", "HEAD"])
+        let v2 = try lab.homelab.commit(
+            ["services/\(lab.app)/compose.yml": Homelab.service(version: "2")],
+            message: "app v2"
+        )
         #expect(try lab.run("sync").status == 0)
         #expect(try Containers.version(lab.app) == "2")
 
@@ -23,7 +27,9 @@ struct OperatorTests {
         #expect(held.stdout.contains("held"), "\(held.output)")
         #expect(try Containers.version(lab.app) == "1", "a held sync does not undo the rollback")
         let status = try decodeJSON(try lab.run("status", "--json").stdout)
-        #expect(status["hold"] is [String: Any])
+        let hold = try #require(status["hold"] as? [String: Any])
+        #expect(hold["commit"] as? String == v2, "the hold is on the head rolled back from")
+        #expect((hold["reason"] as? String)?.contains("rolled back to \(v1.prefix(12))") == true, "\(hold)")
 
         #expect(try lab.run("resume").status == 0)
         let moved = try lab.run("sync")
@@ -251,6 +257,14 @@ struct OperatorTests {
         // Nothing is deployed here, so web2's dependencies are not running and come along, marked as such.
         let p2 = try plan(shared, renamed)
         #expect(changedUnits(p2) == ["\(lab.web)2"])
+        let reasons = Dictionary(
+            (p2["steps"] as? [[String: Any]] ?? []).compactMap { step in
+                (step["unit"] as? String).map { ($0, step["reason"] as? String ?? "") }
+            },
+            uniquingKeysWith: { a, _ in a }
+        )
+        #expect(reasons[lab.db] == "dependency", "\(reasons)")
+        #expect(reasons[lab.app] == "dependency", "\(reasons)")
         #expect(p2["units"] as? [String] == [lab.db, lab.app, "\(lab.web)2"])
         #expect(p2["pruned"] as? [String] == [lab.web])
 
@@ -278,25 +292,19 @@ func waitForRunningStep(_ homelab: Homelab) throws {
 
 /// A reconciler started in the background, so a test can race or kill it.
 final class BackgroundProcess {
-    let process = Process()
+    let process: SpawnedProcess
 
     init(_ argv: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        process.environment = ProcessInfo.processInfo.environment.merging(DockerRig.environment) { _, b in b }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(argv, environment: DockerRig.environment)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     func kill(signal: Int32 = SIGTERM) {
-        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+        process.kill(signal)
     }
 
     func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
+        process.wait()
     }
 }

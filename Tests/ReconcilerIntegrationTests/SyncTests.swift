@@ -37,7 +37,7 @@ struct SyncTests {
         let lab = try Lab()
         defer { lab.tearDown() }
         try lab.homelab.commit(
-            ["services/\(lab.web)/compose.yml": Homelab.service(version: "1", healthy: false)],
+            ["services/\(lab.web)/compose.yml": Homelab.service(version: "broken", healthy: false)],
             message: "web broken"
         )
         // The deploy clone was made before that commit: its own HEAD is the earlier, good commit.
@@ -128,7 +128,7 @@ struct SyncTests {
             message: "broken yaml"
         )
         let sync = try lab.run("sync")
-        #expect(sync.status != 0)
+        #expect(sync.status == 1, "validation failures exit 1: \(sync.output)")
         #expect(sync.output.contains(lab.app), "\(sync.output)")
         #expect(try lab.projects.map { try Containers.running($0) } == before)
         #expect(
@@ -180,6 +180,7 @@ struct SyncTests {
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
         let deployed = try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy)
+        let appBefore = try Containers.running(lab.app)
 
         try lab.homelab.commit(
             [
@@ -194,6 +195,12 @@ struct SyncTests {
         #expect(calls.count == 3, "first deploy, failed switch, rollback switch: \(calls)")
         #expect(calls.last?.contains("FAIL") == false, "the rollback switched to the old configuration")
         #expect(try Containers.version(lab.app) == "1", "the app change was never applied")
+        #expect(try Containers.running(lab.app) == appBefore, "the app's container was never recreated")
+        let steps = try lastDeploymentSteps(lab.homelab)
+        #expect(
+            steps.filter { $0.unit == lab.app && $0.phase != "validate" }.isEmpty,
+            "no apply or rollback step touched the app: \(steps.map { "\($0.phase) \($0.unit) \($0.action)" })"
+        )
         #expect(try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy) == deployed)
     }
 

@@ -18,7 +18,8 @@ package struct CommandFailure: Error, CustomStringConvertible {
 }
 
 /// Runs programs for tests and fixtures (the git CLI that builds fixture repositories, docker, the reconciler binary).
-/// Product code never uses this: it goes through libgit2 and the core's process runner.
+/// Product code never uses this: it goes through libgit2 and the core's process runner. Children are started with
+/// `posix_spawn` (``SpawnedProcess``), never Foundation's `Process`, so tests that start processes can run in parallel.
 package enum Command {
     /// Runs `argv` (looked up on PATH), waits, and returns what it printed. Never throws on a non-zero exit.
     @discardableResult
@@ -28,42 +29,25 @@ package enum Command {
         environment: [String: String] = [:],
         input: String? = nil
     ) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = argv
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
         // Files, not pipes: a chatty child can never block on a full pipe while we wait.
-        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString).out")
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("cmd-\(UUID().uuidString)").path
+        let (outPath, errPath, inPath) = (base + ".out", base + ".err", base + ".in")
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            for path in [outPath, errPath, inPath] { try? FileManager.default.removeItem(atPath: path) }
         }
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        if let input {
-            let pipe = Pipe()
-            process.standardInput = pipe
-            try process.run()
-            pipe.fileHandleForWriting.write(Data(input.utf8))
-            try pipe.fileHandleForWriting.close()
-        } else {
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        if let input { try Data(input.utf8).write(to: URL(fileURLWithPath: inPath)) }
+        let child = try SpawnedProcess(
+            argv,
+            in: directory,
+            environment: environment,
+            stdin: input == nil ? "/dev/null" : inPath,
+            stdout: outPath,
+            stderr: errPath
+        )
+        let status = child.wait()
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return CommandResult(status: status, stdout: stdout, stderr: stderr)
     }
 
     /// Runs `argv` and throws `CommandFailure` unless it exits 0. Returns stdout.

@@ -1,4 +1,5 @@
 import Foundation
+import Git
 
 /// Real git repositories for tests, built with the git CLI in one temporary directory:
 ///
@@ -182,4 +183,9 @@ package struct GitFixture: Sendable {
             try fm.createSymbolicLink(atPath: path, withDestinationPath: target)
         }
     }
+}
+
+/// `"c1"` where a test needs an object id: state tests record made-up commits.
+extension ObjectID: ExpressibleByStringLiteral {
+    package init(stringLiteral value: String) { self.init(hex: value) }
 }

@@ -112,7 +112,7 @@ package final class Homelab: @unchecked Sendable {
         services:
           app:
             image: \(DockerRig.testImage)
-            command: ["sh", "-c", "sleep \(slowStart); touch /tmp/ok; exec sleep 3600"]
+            command: ["sh", "-c", "echo started version \(version); sleep \(slowStart); touch /tmp/ok; exec sleep 3600"]
             network_mode: none
             stop_signal: SIGKILL
             labels:

@@ -47,23 +47,24 @@ extension Reconciler {
     }
 
     /// `reconciler deploy`: bring units (and any dependency of theirs that is down) up at the deployed commit.
-    package func ensure(_ selection: UnitSelection, trigger: String = "deploy") async throws -> DeployOutcome {
+    package func deploy(
+        _ selection: UnitSelection,
+        trigger: DeploymentTrigger = .deploy
+    ) async throws
+        -> DeployOutcome
+    {
         try await recoverInterrupted()
         try checkNotDegraded()
         try checkDrift()
         let target = try deployedTarget()
-        let ids = try resolve(selection, in: target)
-        let plan = await ensurePlan(Set(ids), target: target, at: target.commit)
+        let ids = Set(try resolve(selection, in: target))
+        let running = await running(Planner.dependencies(of: ids, in: target), in: target)
+        let plan = Planner.ensure(ids, target: target, running: running)
         reporter.report(.plan(plan))
-        let deployment = try store.beginDeployment(
-            from: target.commit.id.hex,
-            to: target.commit.id.hex,
-            trigger: trigger,
-            plan: plan.json()
-        )
-        let units = plan.units.compactMap { target.units.units[$0] }
-        let failures = await runChecks(
-            units: units,
+        let ledger = self.ledger
+        let deployment = try ledger.begin(from: target.commit.id, to: target.commit.id, trigger: trigger, plan: plan)
+        let failures = await Validator(engine: engine).runChecks(
+            units: plan.units.compactMap { target.units.units[$0] },
             filesRoot: repository.workdir,
             config: target.config,
             systemCheckRoot: nil,
@@ -71,7 +72,7 @@ extension Reconciler {
         )
         if !failures.isEmpty {
             let message = failures.map { "\($0.unit): \($0.message)" }.joined(separator: "\n")
-            try store.finishDeployment(deployment, result: .failed, message: message)
+            try ledger.failed(deployment, message: message, failedCommit: nil)
             return .invalid(message)
         }
         let site = StepSite(
@@ -80,7 +81,7 @@ extension Reconciler {
             filesRoot: repository.workdir,
             commit: target.commit.id
         )
-        let (_, failure) = await run(
+        let (_, failure) = await Applier(engine: engine).run(
             plan.steps,
             phase: .apply,
             deployment: deployment,
@@ -89,11 +90,22 @@ extension Reconciler {
         )
         if let failure {
             let message = "\(failure.step.unit) up failed: \(failure.message)"
-            try store.finishDeployment(deployment, result: .failed, message: message)
+            try ledger.failed(deployment, message: message, failedCommit: nil)
             return .failed(message)
         }
-        try store.finishDeployment(deployment, result: .succeeded, message: nil)
+        try ledger.succeeded(deployment, at: nil)
         return .succeeded
+    }
+
+    /// The old name of ``deploy(_:trigger:)``.
+    @available(*, deprecated, renamed: "deploy(_:trigger:)")
+    package func ensure(
+        _ selection: UnitSelection,
+        trigger: DeploymentTrigger = .deploy
+    ) async throws
+        -> DeployOutcome
+    {
+        try await deploy(selection, trigger: trigger)
     }
 
     /// `reconciler stop`: take a unit's containers down; it stays down until a deploy, sync or restart needs it.
@@ -104,45 +116,44 @@ extension Reconciler {
         for id in ids {
             guard let unit = target.units.units[id] else { continue }
             let started = ContinuousClock.now
-            reporter.report(.stepStarted(phase: .apply, unit: id, action: "stop"))
-            let result = try await compose(target.config).down(unit, in: absolute(unit.directory))
-            let ok = result.succeeded
-            try store.setUnit(
-                id,
-                commit: target.commit.id.hex,
-                state: ok ? .stopped : .failed,
-                message: ok ? "stopped by an operator" : result.outputTail.lastLines(4)
-            )
+            reporter.report(.stepStarted(phase: .apply, unit: id, action: StepAction.stop.rawValue))
+            let result = try await driver.down(unit, in: engine.absolute(unit.directory), engine.context(target.config))
+            let failure = result.succeeded ? nil : result.outputTail.lastLines(4)
+            try ledger.unitStopped(id, commit: target.commit.id, failure: failure)
             reporter.report(
                 .stepFinished(
                     phase: .apply,
                     unit: id,
-                    action: "stop",
-                    ok: ok,
-                    message: ok ? "stopped" : "compose down exited \(result.status): \(result.outputTail.lastLines(4))",
+                    action: StepAction.stop.rawValue,
+                    ok: result.succeeded,
+                    message: failure.map { "compose down exited \(result.status): \($0)" } ?? "stopped",
                     duration: ContinuousClock.now - started
                 )
             )
-            if !ok { throw ReconcilerError(.deployFailed, "\(id): compose down failed") }
+            if failure != nil { throw ReconcilerError(.deployFailed, "\(id): compose down failed") }
         }
     }
 
-    /// The argument vector and directory that show a unit's logs (the command replaces itself with it).
-    package func logsCommand(_ id: String, follow: Bool, tail: Int?) throws -> (argv: [String], directory: String) {
+    /// `reconciler restart`: stop the units, then deploy them again, health-gated.
+    package func restart(_ ids: [String]) async throws -> DeployOutcome {
+        try await stop(ids)
+        return try await deploy(.units(ids), trigger: .restart)
+    }
+
+    /// The command that shows a unit's logs (the `logs` command replaces itself with it).
+    package func logsCommand(_ id: String, follow: Bool, tail: Int?) throws -> Invocation {
         let target = try deployedTarget()
         _ = try resolve(.units([id]), in: target)
         let unit = target.units.units[id]!
-        var argv =
-            target.config.services.compose + [
-                "--project-name", unit.projectName, "--file", unit.composeFile, "logs",
-            ]
-        if follow { argv.append("--follow") }
-        if let tail { argv += ["--tail", String(tail)] }
-        return (argv, absolute(unit.directory))
+        return driver.logs(
+            unit,
+            in: engine.absolute(unit.directory),
+            follow: follow,
+            tail: tail,
+            engine.context(target.config)
+        )
     }
-}
 
-extension Reconciler {
     /// `reconciler validate`: every check of a deploy's step 1, for every unit, on the work tree as it is.
     package func validateWorkTree() async -> [ValidationFailure] {
         let config: Config
@@ -155,7 +166,7 @@ extension Reconciler {
             return [ValidationFailure(unit: Self.configFileName, check: "configuration", message: "\(error)")]
         }
         let hasSystem = units.hasSystem && config.system.check != nil
-        return await runChecks(
+        return await Validator(engine: engine).runChecks(
             units: units.ids.compactMap { units.units[$0] },
             filesRoot: repository.workdir,
             config: config,

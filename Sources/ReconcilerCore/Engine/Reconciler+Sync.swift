@@ -12,20 +12,6 @@ extension Reconciler {
         )
     }
 
-    /// The configuration in force now, for fetching and state: the deployed commit's, else the work tree's.
-    package func currentConfig() throws -> Config {
-        if let deployed = try store.deployedCommit(), let commit = try? repository.commit(for: deployed) {
-            return try config(at: commit.id)
-        }
-        return try workTreeConfig()
-    }
-
-    /// The commit the state says is deployed, if any.
-    package func deployedCommit() throws -> Commit? {
-        guard let hex = try store.deployedCommit() else { return nil }
-        return try repository.commit(for: hex)
-    }
-
     /// Fetches the configured branch and returns its head.
     package func fetchRemoteHead(_ config: Config) throws -> Commit {
         reporter.report(.info("Fetching \(config.remote) \(config.branch) …"))
@@ -45,19 +31,6 @@ extension Reconciler {
         }
     }
 
-    /// Refuses to act while degraded.
-    package func checkNotDegraded() throws {
-        if let degraded = try store.degraded() {
-            throw ReconcilerError(
-                .degraded,
-                """
-                degraded since \(degraded.at.formatted(.iso8601)): \(degraded.reason)
-                No automatic deploys until an operator acts: check `reconciler status`, fix the cause, then run `reconciler resume`.
-                """
-            )
-        }
-    }
-
     /// `reconciler sync`: fetch, and deploy the remote head if it is new, not held and not known to fail.
     package func sync(dryRun: Bool) async throws -> DeployOutcome {
         if !dryRun { try await recoverInterrupted() }
@@ -69,27 +42,71 @@ extension Reconciler {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
         }
         if let hold = try store.hold() {
-            if hold.commit == head.id.hex {
+            if hold.commit == head.id {
                 return .nothingToDo(
                     "held: \(head.id.short) was rolled back from (\(hold.reason)); it is not deployed again until the remote moves or `reconciler resume`"
                 )
             }
             if !dryRun {
-                try store.releaseHold()
+                try ledger.releaseHold()
                 reporter.report(.info("The remote moved past the held commit; hold released."))
             }
         }
-        if let failure = try store.failure(of: head.id.hex) {
+        if let failure = try store.failure(of: head.id) {
             return .nothingToDo(
                 "\(head.id.short) failed on \(failure.at.formatted(.iso8601)) and is not retried: \(failure.reason)\nPush a fix, or `reconciler resume` to retry it."
             )
         }
         try checkDrift()
-        return try await deploy(to: head, trigger: "sync", dryRun: dryRun)
+        return try await deploy(to: head, trigger: .sync, dryRun: dryRun)
+    }
+
+    /// What deploying `target` over `source` does: ``Planner`` on the diff, with the driver asked which of the
+    /// changed units' dependencies run now.
+    package func plan(from source: DeploySource?, to target: DeployTarget) async throws -> Plan {
+        let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
+        let impact = Planner.impact(changes: changes, source: source, target: target)
+        let running = await running(Planner.dependencies(of: impact.units, in: target), in: target)
+        return Planner.plan(impact: impact, source: source, target: target, running: running)
+    }
+
+    /// `reconciler plan`: what a sync would do from `from` (default: the deployed commit) to `to` (default: the remote
+    /// branch head as last fetched), without side effects.
+    package func plan(from: String?, to: String?) async throws -> Plan {
+        let config = try currentConfig()
+        let toRevision = to ?? "refs/remotes/\(config.remote)/\(config.branch)"
+        let target: Commit
+        do {
+            target = try repository.commit(for: toRevision)
+        } catch {
+            throw ReconcilerError(
+                .configuration,
+                to == nil
+                    ? "no fetched remote head (\(toRevision)): run `reconciler sync --dry-run` to fetch, or pass --to REV"
+                    : "cannot resolve --to \(toRevision): \(error)"
+            )
+        }
+        var source: DeploySource?
+        if let from {
+            do {
+                source = try loadSource(try repository.commit(for: from))
+            } catch {
+                throw ReconcilerError(.configuration, "cannot resolve --from \(from): \(error)")
+            }
+        } else if let deployed = try deployedCommit() {
+            source = try loadSource(deployed)
+        }
+        return try await plan(from: source, to: try loadTarget(target))
     }
 
     /// Deploys `target` over the deployed commit: plan, validate, apply, roll back on failure.
-    package func deploy(to targetCommit: Commit, trigger: String, dryRun: Bool) async throws -> DeployOutcome {
+    package func deploy(
+        to targetCommit: Commit,
+        trigger: DeploymentTrigger,
+        dryRun: Bool
+    ) async throws
+        -> DeployOutcome
+    {
         let deployed = try deployedCommit()
         let source = try deployed.map { try loadSource($0) }
         // On a first deploy the work tree's own commit, if it is another, is what a failure returns to.
@@ -101,36 +118,40 @@ extension Reconciler {
             target = try loadTarget(targetCommit)
         } catch {
             let message = "\(targetCommit.id.short) cannot be deployed: \(error)"
-            if !dryRun { try recordRefusal(from: deployed, to: targetCommit, trigger: trigger, message: message) }
+            if !dryRun {
+                try ledger.refused(from: deployed?.id, to: targetCommit.id, trigger: trigger, message: message)
+            }
             return .invalid(message)
         }
         let plan = try await self.plan(from: source, to: target)
         reporter.report(.plan(plan))
         if dryRun { return .succeeded }
 
-        let deployment = try store.beginDeployment(
-            from: deployed?.id.hex,
-            to: targetCommit.id.hex,
-            trigger: trigger,
-            plan: plan.json()
+        let deployment = try ledger.begin(from: deployed?.id, to: targetCommit.id, trigger: trigger, plan: plan)
+        let failures = try await Validator(engine: engine).validate(
+            plan: plan,
+            target: target,
+            deployment: deployment
         )
-        let failures = try await validate(plan: plan, target: target, deployment: deployment)
         if !failures.isEmpty {
             let message =
                 "\(targetCommit.id.short) failed validation; nothing was changed:\n"
                 + failures.map { "  \($0.unit): \($0.message)" }.joined(separator: "\n")
-            try store.finishDeployment(deployment, result: .failed, message: message)
-            try store.markFailed(targetCommit.id.hex, reason: "validation failed")
+            try ledger.failed(
+                deployment,
+                message: message,
+                failedCommit: targetCommit.id,
+                reason: "validation failed"
+            )
             return .invalid(message)
         }
         if plan.isEmpty {
             try repository.checkout(targetCommit.id)
-            try store.setDeployedCommit(targetCommit.id.hex)
-            try store.finishDeployment(deployment, result: .succeeded, message: "no unit affected")
+            try ledger.succeeded(deployment, at: targetCommit.id, message: "no unit affected")
             return .succeeded
         }
-        let outcome = try await execute(
-            plan: plan,
+        let outcome = try await Applier(engine: engine).apply(
+            plan,
             source: source,
             base: base,
             target: target,
@@ -138,41 +159,30 @@ extension Reconciler {
         )
         switch outcome {
         case .rolledBack(let why), .failed(let why), .degraded(let why):
-            try store.markFailed(targetCommit.id.hex, reason: why)
-        default: break
+            try ledger.markFailed(targetCommit.id, reason: why)
+        case .succeeded, .nothingToDo, .invalid:
+            break
         }
         return outcome
-    }
-
-    /// A target that could not even be loaded still gets a line in the history, and is not retried.
-    private func recordRefusal(from: Commit?, to: Commit, trigger: String, message: String) throws {
-        let id = try store.beginDeployment(from: from?.id.hex, to: to.id.hex, trigger: trigger, plan: "{}")
-        try store.finishDeployment(id, result: .failed, message: message)
-        try store.markFailed(to.id.hex, reason: message)
     }
 
     /// `reconciler rollback <rev>`: deploy an earlier commit and hold automatic syncs on the one left.
     package func rollback(to revision: String) async throws -> DeployOutcome {
         try await recoverInterrupted()
         try checkDrift()
-        let target: Commit
-        do {
-            target = try repository.commit(for: revision)
-        } catch {
-            throw ReconcilerError(.configuration, "cannot resolve \(revision): \(error)")
-        }
+        let target = try commit(revision, option: "")
         let left = try deployedCommit()
         if left?.id == target.id {
             return .nothingToDo("\(target.id.short) is already deployed")
         }
-        let outcome = try await deploy(to: target, trigger: "rollback", dryRun: false)
+        let outcome = try await deploy(to: target, trigger: .rollback, dryRun: false)
         if outcome == .succeeded {
             // Hold the remote head the operator stepped away from, so the next sync does not undo the rollback.
             let config = try currentConfig()
             let remoteRef = "refs/remotes/\(config.remote)/\(config.branch)"
             let held = (try? repository.commit(for: remoteRef))?.id ?? left?.id
             if let held {
-                try store.setHold(held.hex, reason: "rolled back to \(target.id.short) by an operator")
+                try ledger.hold(held, reason: "rolled back to \(target.id.short) by an operator")
             }
         }
         return outcome
@@ -182,14 +192,14 @@ extension Reconciler {
     package func resume() throws -> [String] {
         var released: [String] = []
         if let hold = try store.hold() {
-            try store.releaseHold()
-            released.append("hold on \(String(hold.commit.prefix(12)))")
+            try ledger.releaseHold()
+            released.append("hold on \(hold.commit.short)")
         }
         if let degraded = try store.degraded() {
-            try store.clearDegraded()
+            try ledger.clearDegraded()
             released.append("degraded state (\(degraded.reason))")
         }
-        try store.clearFailures()
+        try ledger.clearFailures()
         return released
     }
 }

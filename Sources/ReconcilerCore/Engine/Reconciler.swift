@@ -2,19 +2,40 @@ import Foundation
 import Git
 import Logging
 
-/// Everything a command works with: the deploy repository, the state, the process runner, and where progress goes.
+/// The thin front the commands (and the daemon) call: sync, rollback, resume, deploy units, stop, restart, status,
+/// history. The work is done by named parts: ``Planner`` (pure), ``Validator``, ``Applier`` with ``Rollback``,
+/// ``Recovery``, ``StatusBuilder``, all recording through one ``DeploymentLedger`` and acting through one ``Driver``.
 package final class Reconciler: Sendable {
     package static let configFileName = "reconciler.json"
 
     package let repository: Repository
     package let store: StateStore
-    package let runner: ProcessRunner
+    package let driver: any Driver
     package let logger: Logger
     package let reporter: any ProgressReporter
     /// `--config FILE`: this file governs instead of the repository's own reconciler.json.
     package let configOverride: String?
 
+    /// - Parameters:
+    ///   - driver: What acts on the outside world: ``ComposeDriver`` in the product, a fake in engine tests.
     package init(
+        repository: Repository,
+        store: StateStore,
+        driver: any Driver,
+        logger: Logger,
+        reporter: any ProgressReporter,
+        configOverride: String?
+    ) {
+        self.repository = repository
+        self.store = store
+        self.driver = driver
+        self.logger = logger
+        self.reporter = reporter
+        self.configOverride = configOverride
+    }
+
+    /// The product's front: the real ``ComposeDriver`` on `runner`.
+    package convenience init(
         repository: Repository,
         store: StateStore,
         runner: ProcessRunner,
@@ -22,13 +43,21 @@ package final class Reconciler: Sendable {
         reporter: any ProgressReporter,
         configOverride: String?
     ) {
-        self.repository = repository
-        self.store = store
-        self.runner = runner
-        self.logger = logger
-        self.reporter = reporter
-        self.configOverride = configOverride
+        self.init(
+            repository: repository,
+            store: store,
+            driver: ComposeDriver(runner: runner),
+            logger: logger,
+            reporter: reporter,
+            configOverride: configOverride
+        )
     }
+
+    var engine: Engine {
+        Engine(repository: repository, ledger: DeploymentLedger(store: store), driver: driver, reporter: reporter)
+    }
+
+    var ledger: DeploymentLedger { DeploymentLedger(store: store) }
 
     // MARK: Configuration
 
@@ -57,7 +86,15 @@ package final class Reconciler: Sendable {
         return try Config.decode(data, source: path)
     }
 
-    // MARK: Units
+    /// The configuration in force now, for fetching and state: the deployed commit's, else the work tree's.
+    package func currentConfig() throws -> Config {
+        if let deployed = try store.deployedCommit(), let commit = try? repository.commit(for: deployed.hex) {
+            return try config(at: commit.id)
+        }
+        return try workTreeConfig()
+    }
+
+    // MARK: Units and commits
 
     /// The units of `commit`, discovered from its tree.
     package func units(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
@@ -86,19 +123,42 @@ package final class Reconciler: Sendable {
         )
     }
 
-    package func compose(_ config: Config, deployment: Int64? = nil) -> Compose {
-        Compose(command: config.services.compose, runner: runner, environment: markerEnvironment(deployment))
+    /// Loads the target commit's configuration and units and checks them against each other.
+    /// Any problem is a configuration error naming the key, unit or path.
+    package func loadTarget(_ commit: Commit) throws -> DeployTarget {
+        let config = try config(at: commit.id)
+        let (units, entries) = try units(at: commit.id, config: config)
+        let graph = try config.validate(units: units)
+        return DeployTarget(commit: commit, config: config, units: units, entries: entries, graph: graph)
     }
 
-    /// The environment every process of a deployment carries, so a crash's leftovers can be found.
-    package func markerEnvironment(_ deployment: Int64?) -> [String: String] {
-        guard let deployment else { return [:] }
-        return [Leftovers.variable: Leftovers.tag(store: store, deployment: deployment)]
+    /// Loads the source commit; a configuration it cannot read is nil, which maps "all, if in doubt".
+    package func loadSource(_ commit: Commit) throws -> DeploySource {
+        let entries = try repository.treeEntries(at: commit.id)
+        let config = try? config(at: commit.id)
+        var units: UnitSet?
+        if let config {
+            units = try? self.units(at: commit.id, config: config).0
+        }
+        return DeploySource(commit: commit, config: config, units: units, entries: entries)
     }
 
-    package func absolute(_ relative: String) -> String {
-        relative.isEmpty ? repository.workdir : "\(repository.workdir)/\(relative)"
+    /// The commit the state says is deployed, if any.
+    package func deployedCommit() throws -> Commit? {
+        guard let id = try store.deployedCommit() else { return nil }
+        return try repository.commit(for: id.hex)
     }
+
+    /// Resolves a revision (`HEAD~1`, a sha, a tag, a remote ref), or says which one cannot be resolved.
+    package func commit(_ revision: String, option: String) throws -> Commit {
+        do {
+            return try repository.commit(for: revision)
+        } catch {
+            throw ReconcilerError(.configuration, "cannot resolve \(option)\(revision): \(error)")
+        }
+    }
+
+    // MARK: Checks
 
     /// Refuses to go on over local modifications of tracked files.
     package func checkDrift() throws {
@@ -106,12 +166,32 @@ package final class Reconciler: Sendable {
         if !files.isEmpty { throw ReconcilerError.drift(files, repo: repository.workdir) }
     }
 
-    /// Whether every container of `unit` is up (or a completed one-shot) right now.
-    package func isRunning(_ unit: ServiceUnit, config: Config) async -> Bool {
-        let dir = absolute(unit.directory)
-        let cwd = FileManager.default.fileExists(atPath: dir) ? dir : "/"
-        guard let containers = try? await compose(config).containers(unit, in: cwd) else { return false }
-        if case .passed? = HealthGate.judge(containers) { return true }
-        return false
+    /// Refuses to act while degraded.
+    package func checkNotDegraded() throws {
+        if let degraded = try store.degraded() {
+            throw ReconcilerError(
+                .degraded,
+                """
+                degraded since \(degraded.at.formatted(.iso8601)): \(degraded.reason)
+                No automatic deploys until an operator acts: check `reconciler status`, fix the cause, then run `reconciler resume`.
+                """
+            )
+        }
+    }
+
+    /// Finishes what a killed reconciler left half-way (see ``Recovery``).
+    package func recoverInterrupted() async throws {
+        try await Recovery(engine: engine, load: { [self] in try loadSource($0) }).run()
+    }
+
+    /// Which of `ids` (units of `target`) run now, asked of the driver.
+    func running(_ ids: Set<String>, in target: DeployTarget) async -> Set<String> {
+        var running = Set<String>()
+        let context = engine.context(target.config)
+        for id in ids.sorted() {
+            guard let unit = target.units.units[id] else { continue }
+            if await driver.isRunning(unit, in: engine.absolute(unit.directory), context) { running.insert(id) }
+        }
+        return running
     }
 }

@@ -108,6 +108,32 @@ package struct Compose: Sendable {
         return try Self.parseContainers(result.stdout)
     }
 
+    /// Every Compose project's status in one call (`compose ls --all`), by project name; nil when Compose can't answer.
+    package func projects() async -> [String: String]? {
+        struct Project: Decodable {
+            let Name: String
+            let Status: String
+        }
+        guard
+            let result = try? await runner.run(
+                command + ["ls", "--all", "--format", "json"],
+                in: "/",
+                timeout: .seconds(60)
+            ),
+            result.succeeded,
+            let projects = try? JSONDecoder().decode([Project].self, from: Data(result.stdout.utf8))
+        else { return nil }
+        return Dictionary(projects.map { ($0.Name, $0.Status) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// The argument vector of `compose logs` for the unit.
+    package func logsArguments(_ unit: ServiceUnit, follow: Bool, tail: Int?) -> [String] {
+        var arguments = ["logs"]
+        if follow { arguments.append("--follow") }
+        if let tail { arguments += ["--tail", String(tail)] }
+        return argv(unit, arguments)
+    }
+
     /// Compose prints either one JSON array or one object per line, depending on its version.
     package static func parseContainers(_ text: String) throws -> [ComposeContainer] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -126,11 +152,4 @@ package struct ComposeError: Error, Sendable, CustomStringConvertible {
     package let unit: String
     package let message: String
     package var description: String { "\(unit): \(message)" }
-}
-
-extension String {
-    /// The last `n` non-empty lines, joined: enough of a tool's output to say why it failed.
-    package func lastLines(_ n: Int) -> String {
-        split(whereSeparator: \.isNewline).suffix(n).joined(separator: "\n")
-    }
 }

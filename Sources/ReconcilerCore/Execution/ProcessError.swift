@@ -5,23 +5,23 @@ import Foundation
 /// A command that ran and exited non-zero is not an error: ``ProcessRunner`` returns its
 /// ``ProcessResult`` and the caller decides.
 package struct ProcessError: Error, Sendable, CustomStringConvertible {
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
-        package let rawValue: String
-        package init(_ rawValue: String) { self.rawValue = rawValue }
-        package var description: String { rawValue }
+    /// Closed: a `switch` over it is exhaustive.
+    package enum Code: String, Hashable, Sendable, CustomStringConvertible {
 
         /// `argv[0]` is not an executable file on PATH (or at the path given).
-        package static let notFound = Code("not-found")
+        case notFound = "not-found"
         /// The working directory does not exist or is not a directory.
-        package static let badDirectory = Code("bad-directory")
+        case badDirectory = "bad-directory"
         /// The process could not be started (permissions, bad environment, resource limits).
-        package static let launchFailed = Code("launch-failed")
+        case launchFailed = "launch-failed"
         /// The command ran longer than its timeout; it and its children were killed.
-        package static let timedOut = Code("timed-out")
+        case timedOut = "timed-out"
         /// The calling task was cancelled; the command and its children were killed.
-        package static let cancelled = Code("cancelled")
+        case cancelled = "cancelled"
         /// Reading the command's output or waiting for it failed.
-        package static let ioFailed = Code("io-failed")
+        case ioFailed = "io-failed"
+
+        package var description: String { rawValue }
     }
 
     package let code: Code
@@ -45,7 +45,7 @@ package struct ProcessError: Error, Sendable, CustomStringConvertible {
     package var description: String {
         var s = "`\(ProcessError.commandLine(argv))` \(message)"
         if let directory { s += " in \(directory)" }
-        let last = BoundedText.lastLines(outputTail, 10).trimmingTrailingWhitespace
+        let last = outputTail.lastLines(10).trimmingTrailingWhitespace
         if !last.isEmpty { s += "; last output:\n\(last)" }
         return s
     }
@@ -62,23 +62,6 @@ package struct ProcessError: Error, Sendable, CustomStringConvertible {
         }
         if plain, !word.isEmpty { return word }
         return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
-    }
-}
-
-extension Duration {
-    /// `500ms`, `45s`, `2m`, `2m30s`, `1h5m`: the way reconciler.json writes durations.
-    package var shortDescription: String {
-        let (seconds, attoseconds) = components
-        if seconds == 0 { return "\(attoseconds / 1_000_000_000_000_000)ms" }
-        let total = seconds + (attoseconds >= 500_000_000_000_000_000 ? 1 : 0)
-        let h = total / 3600
-        let m = (total % 3600) / 60
-        let s = total % 60
-        var text = ""
-        if h > 0 { text += "\(h)h" }
-        if m > 0 { text += "\(m)m" }
-        if s > 0 || text.isEmpty { text += "\(s)s" }
-        return text
     }
 }
 

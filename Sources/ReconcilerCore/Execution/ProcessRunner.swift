@@ -116,9 +116,10 @@ package struct ProcessRunner: Sendable {
                 metadata: ["process.argv": .string(commandLine), "process.duration": .string("\(duration)")]
             )
             if run.timedOut {
-                throw failure(.timedOut, "timed out after \(timeout.shortDescription)", tail: tail)
+                throw failure(.timedOut, "timed out after \(ConfigDuration.format(timeout))", tail: tail)
             }
-            throw failure(.cancelled, "was cancelled after \(duration.shortDescription)", tail: tail)
+            let after = ConfigDuration.format(duration.rounded(to: 0.1))
+            throw failure(.cancelled, "was cancelled after \(after)", tail: tail)
         }
 
         let status: Int32

@@ -15,7 +15,7 @@ package struct CommitRef: Codable, Sendable, Equatable {
         self.init(commit: commit.id.hex, summary: commit.summary)
     }
 
-    package var short: String { String(commit.prefix(12)) }
+    package var short: String { ObjectID(hex: commit).short }
 }
 
 /// One thing a deploy does to one unit.

@@ -175,15 +175,15 @@ package struct ReconcilerLocks: Sendable {
 
 /// The lock is held by another reconciler, or cannot be taken at all.
 package struct LockError: Error, Sendable, CustomStringConvertible {
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
-        package let rawValue: String
-        package init(_ rawValue: String) { self.rawValue = rawValue }
-        package var description: String { rawValue }
+    /// Closed: a `switch` over it is exhaustive.
+    package enum Code: String, Hashable, Sendable, CustomStringConvertible {
 
         /// Another process holds the lock (exit code 4).
-        package static let held = Code("held")
+        case held = "held"
         /// The lock file cannot be opened or locked (a permission or file-system problem).
-        package static let unavailable = Code("unavailable")
+        case unavailable = "unavailable"
+
+        package var description: String { rawValue }
     }
 
     package let code: Code

@@ -1,4 +1,5 @@
 import Foundation
+import Git
 
 /// How a deployment ended (or that it has not yet).
 package enum DeploymentResult: String, Codable, Sendable {
@@ -38,8 +39,8 @@ package struct StepRecord: Codable, Sendable, Equatable {
     package var phase: StepPhase
     /// The unit id (`system`, `plex`, `sonarr/shows`).
     package var unit: String
-    /// What was run: `switch`, `up`, `down`, `check`, `config`.
-    package var action: String
+    /// What was run: `switch`, `up`, `down`, `stop`, `check`, `config`.
+    package var action: StepAction
     package var startedAt: Date
     package var endedAt: Date?
     package var result: StepResult
@@ -53,7 +54,7 @@ package struct StepRecord: Codable, Sendable, Equatable {
         deploymentID: Int64,
         phase: StepPhase,
         unit: String,
-        action: String,
+        action: StepAction,
         startedAt: Date,
         endedAt: Date?,
         result: StepResult,
@@ -79,10 +80,10 @@ package struct StepRecord: Codable, Sendable, Equatable {
 package struct DeploymentRecord: Codable, Sendable, Equatable {
     package var id: Int64
     /// The deployed commit when it started; nil for the first deployment.
-    package var fromCommit: String?
-    package var toCommit: String
-    /// What started it: `sync`, `rollback`, `deploy`, `recovery`.
-    package var trigger: String
+    package var fromCommit: ObjectID?
+    package var toCommit: ObjectID
+    /// What started it.
+    package var trigger: DeploymentTrigger
     package var startedAt: Date
     package var endedAt: Date?
     package var result: DeploymentResult
@@ -96,9 +97,9 @@ package struct DeploymentRecord: Codable, Sendable, Equatable {
 
     package init(
         id: Int64,
-        fromCommit: String?,
-        toCommit: String,
-        trigger: String,
+        fromCommit: ObjectID?,
+        toCommit: ObjectID,
+        trigger: DeploymentTrigger,
         startedAt: Date,
         endedAt: Date?,
         result: DeploymentResult,
@@ -124,12 +125,12 @@ package struct DeploymentRecord: Codable, Sendable, Equatable {
 /// A unit's last applied commit and state.
 package struct UnitRecord: Codable, Sendable, Equatable {
     package var id: String
-    package var commit: String?
+    package var commit: ObjectID?
     package var state: UnitState
     package var message: String?
     package var updatedAt: Date
 
-    package init(id: String, commit: String?, state: UnitState, message: String?, updatedAt: Date) {
+    package init(id: String, commit: ObjectID?, state: UnitState, message: String?, updatedAt: Date) {
         self.id = id
         self.commit = commit
         self.state = state
@@ -140,11 +141,11 @@ package struct UnitRecord: Codable, Sendable, Equatable {
 
 /// A commit remembered for a reason: failed, held, or the target of a degraded deploy.
 package struct CommitMark: Codable, Sendable, Equatable {
-    package var commit: String
+    package var commit: ObjectID
     package var reason: String
     package var at: Date
 
-    package init(commit: String, reason: String, at: Date) {
+    package init(commit: ObjectID, reason: String, at: Date) {
         self.commit = commit
         self.reason = reason
         self.at = at

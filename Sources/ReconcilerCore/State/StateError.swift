@@ -1,20 +1,20 @@
 /// A failure of the state database: which file, what went wrong, and what an operator can do.
 package struct StateError: Error, Sendable, CustomStringConvertible {
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
-        package let rawValue: String
-        package init(_ rawValue: String) { self.rawValue = rawValue }
-        package var description: String { rawValue }
+    /// Closed: a `switch` over it is exhaustive.
+    package enum Code: String, Hashable, Sendable, CustomStringConvertible {
 
         /// The state directory or database file cannot be created or opened.
-        package static let unavailable = Code("unavailable")
+        case unavailable = "unavailable"
         /// The file is not a SQLite database, or SQLite reports it damaged.
-        package static let corrupt = Code("corrupt")
+        case corrupt = "corrupt"
         /// The file was migrated by a newer reconciler than this one.
-        package static let newerSchema = Code("newer-schema")
+        case newerSchema = "newer-schema"
         /// A deployment or step id that is not in the database.
-        package static let notFound = Code("not-found")
+        case notFound = "not-found"
         /// Any other SQLite failure (disk full, read-only file system, busy for too long).
-        package static let database = Code("database")
+        case database = "database"
+
+        package var description: String { rawValue }
     }
 
     package let code: Code

@@ -1,11 +1,23 @@
 import Foundation
 import GRDB
+import Git
 
 // Enums are stored as their raw strings, so `sqlite3 state.sqlite` stays readable.
 extension DeploymentResult: DatabaseValueConvertible {}
 extension StepPhase: DatabaseValueConvertible {}
 extension StepResult: DatabaseValueConvertible {}
 extension UnitState: DatabaseValueConvertible {}
+extension DeploymentTrigger: DatabaseValueConvertible {}
+extension StepAction: DatabaseValueConvertible {}
+
+// Commits are stored as their 40 hex digits.
+extension ObjectID: DatabaseValueConvertible {
+    package var databaseValue: DatabaseValue { hex.databaseValue }
+
+    package static func fromDatabaseValue(_ dbValue: DatabaseValue) -> ObjectID? {
+        String.fromDatabaseValue(dbValue).map { ObjectID(hex: $0) }
+    }
+}
 
 // Decoding goes through `row.decode`, which throws on an unexpected value instead of trapping.
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Git
 
 #if canImport(Glibc)
 import Glibc
@@ -83,10 +84,15 @@ package final class StateStore: Sendable {
     /// - Parameters:
     ///   - from: The deployed commit, nil when nothing was deployed yet.
     ///   - to: The commit being deployed.
-    ///   - trigger: `sync`, `rollback`, `deploy` or `recovery`.
+    ///   - trigger: What started it.
     ///   - plan: The plan as JSON text.
     /// - Returns: The new deployment's id.
-    package func beginDeployment(from: String?, to: String, trigger: String, plan: String) throws -> Int64 {
+    package func beginDeployment(
+        from: ObjectID?,
+        to: ObjectID,
+        trigger: DeploymentTrigger,
+        plan: String
+    ) throws -> Int64 {
         try write { db in
             try db.execute(
                 sql: """
@@ -112,7 +118,7 @@ package final class StateStore: Sendable {
 
     /// Records that a step is about to run (result `running`). Call it before running the step.
     /// - Returns: The new step's id.
-    package func beginStep(deployment: Int64, phase: StepPhase, unit: String, action: String) throws -> Int64 {
+    package func beginStep(deployment: Int64, phase: StepPhase, unit: String, action: StepAction) throws -> Int64 {
         try write { db in
             let exists = try Bool.fetchOne(
                 db,
@@ -213,7 +219,7 @@ package final class StateStore: Sendable {
     // MARK: Units
 
     /// Records a unit's last applied commit and state.
-    package func setUnit(_ id: String, commit: String?, state: UnitState, message: String?) throws {
+    package func setUnit(_ id: String, commit: ObjectID?, state: UnitState, message: String?) throws {
         try write { db in
             try db.execute(
                 sql: """
@@ -240,7 +246,7 @@ package final class StateStore: Sendable {
     // MARK: Failed commits
 
     /// Remembers that `commit` failed, so it is not retried until the remote moves on.
-    package func markFailed(_ commit: String, reason: String) throws {
+    package func markFailed(_ commit: ObjectID, reason: String) throws {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "failedCommit" ("commit", "reason", "at") VALUES (?, ?, ?)"#,
@@ -250,7 +256,7 @@ package final class StateStore: Sendable {
     }
 
     /// Why `commit` was marked failed, or nil.
-    package func failure(of commit: String) throws -> CommitMark? {
+    package func failure(of commit: ObjectID) throws -> CommitMark? {
         try read { db in
             try CommitMark.fetchOne(db, sql: #"SELECT * FROM "failedCommit" WHERE "commit" = ?"#, arguments: [commit])
         }
@@ -264,23 +270,23 @@ package final class StateStore: Sendable {
     // MARK: Singletons
 
     /// Holds auto-sync on `commit`: the remote head a rollback moved away from. Replaces any hold.
-    package func setHold(_ commit: String, reason: String) throws { try setMarker(.hold, commit, reason: reason) }
+    package func setHold(_ commit: ObjectID, reason: String) throws { try setMarker(.hold, commit, reason: reason) }
     /// The current hold, or nil.
     package func hold() throws -> CommitMark? { try marker(.hold) }
     /// Releases the hold, if any.
     package func releaseHold() throws { try removeMarker(.hold) }
 
     /// The commit the working tree was last brought to, or nil before the first deploy.
-    package func deployedCommit() throws -> String? { try marker(.deployed)?.commit }
+    package func deployedCommit() throws -> ObjectID? { try marker(.deployed)?.commit }
     /// Records the deployed commit; nil forgets it.
-    package func setDeployedCommit(_ commit: String?) throws {
+    package func setDeployedCommit(_ commit: ObjectID?) throws {
         if let commit { try setMarker(.deployed, commit, reason: "") } else { try removeMarker(.deployed) }
     }
 
     /// Set when a rollback failed: `commit` is the commit it was trying to reach, `reason` why.
     package func degraded() throws -> CommitMark? { try marker(.degraded) }
     /// Marks the reconciler degraded: it stops deploying until an operator acts.
-    package func setDegraded(_ commit: String, reason: String) throws {
+    package func setDegraded(_ commit: ObjectID, reason: String) throws {
         try setMarker(.degraded, commit, reason: reason)
     }
     /// Clears the degraded mark.
@@ -294,7 +300,7 @@ extension StateStore {
         case deployed, hold, degraded
     }
 
-    fileprivate func setMarker(_ name: Marker, _ commit: String, reason: String) throws {
+    fileprivate func setMarker(_ name: Marker, _ commit: ObjectID, reason: String) throws {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "marker" ("name", "commit", "reason", "at") VALUES (?, ?, ?, ?)"#,

@@ -34,12 +34,12 @@ package enum BoundedText {
         return String(decoding: bytes[..<end], as: UTF8.self)
     }
 
-    /// The last `count` lines of `text`, for messages that quote output.
-    package static func lastLines(_ text: String, _ count: Int) -> String {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let trimmed = lines.last?.isEmpty == true ? lines.dropLast() : lines[...]
-        return trimmed.suffix(count).joined(separator: "\n")
-    }
-
     private static func isContinuation(_ byte: UInt8) -> Bool { byte & 0b1100_0000 == 0b1000_0000 }
+}
+
+extension String {
+    /// The last `n` non-empty lines, joined: enough of a tool's output to say why it failed.
+    package func lastLines(_ n: Int) -> String {
+        split(whereSeparator: \.isNewline).suffix(n).joined(separator: "\n")
+    }
 }

@@ -1,24 +1,24 @@
 /// A services tree that cannot be turned into units: which path, what is wrong, what to do.
 package struct UnitError: Error, Sendable, CustomStringConvertible, Equatable {
-    package struct Code: Hashable, Sendable, CustomStringConvertible {
-        package let rawValue: String
-        package init(_ rawValue: String) { self.rawValue = rawValue }
-        package var description: String { rawValue }
+    /// Closed: a `switch` over it is exhaustive.
+    package enum Code: String, Hashable, Sendable, CustomStringConvertible {
 
         /// A `.`/`..`/empty path component under the services root.
-        package static let invalidPath = Code("invalid-path")
+        case invalidPath = "invalid-path"
         /// A unit directory whose name holds a control character.
-        package static let controlCharacter = Code("control-character")
+        case controlCharacter = "control-character"
         /// A unit whose Compose project name normalises to nothing.
-        package static let emptyProjectName = Code("empty-project-name")
+        case emptyProjectName = "empty-project-name"
         /// Two units with the same Compose project name.
-        package static let projectNameCollision = Code("project-name-collision")
+        case projectNameCollision = "project-name-collision"
         /// A Compose file that is a symlink pointing outside the repository.
-        package static let symlinkEscapes = Code("symlink-escapes")
+        case symlinkEscapes = "symlink-escapes"
         /// A Compose file that is a symlink whose target cannot be read.
-        package static let unreadableSymlink = Code("unreadable-symlink")
+        case unreadableSymlink = "unreadable-symlink"
         /// A unit directory taking an id the reconciler reserves (`system`).
-        package static let reservedID = Code("reserved-id")
+        case reservedID = "reserved-id"
+
+        package var description: String { rawValue }
     }
 
     package let code: Code

@@ -2,9 +2,9 @@ import Foundation
 import ReconcilerTesting
 import Testing
 
-/// `deploy`, `stop`, `restart`, `validate`, `logs`: an operator acting on the deployed commit.
+/// `deploy`, `stop`, `restart`, `validate`, `logs`: an operator acting on units at the deployed commit.
 @Suite(.serialized)
-struct OperateTests {
+struct UnitCommandsTests {
     @Test func stoppedDependencyIsBroughtUpWithAChangedUnit() throws {
         let lab = try Lab()
         defer { lab.tearDown() }
@@ -50,6 +50,8 @@ struct OperateTests {
         #expect(all.status == 0, "\(all.output)")
         let logs = try lab.run("logs", lab.web, "--tail", "5")
         #expect(logs.status == 0, "\(logs.output)")
+        #expect(logs.stdout.contains("started version 1"), "the container's own output: \(logs.output)")
+        #expect(logs.stdout.contains("app-1  | "), "Compose's prefix names the container: \(logs.output)")
     }
 
     @Test func validateChecksTheWorkTree() throws {

@@ -16,17 +16,21 @@ package struct ValidationFailure: Sendable, Equatable, Codable {
     }
 }
 
-extension Reconciler {
-    /// Step 1 of the contract, for the units a plan brings up and the system: run against a scratch copy of the
-    /// target commit's files (with the work tree's `.env` files), so nothing in the work tree changes.
-    package func validate(plan: Plan, target: DeployTarget, deployment: Int64?) async throws -> [ValidationFailure] {
+/// Step 1 of the contract: every check before anything is touched (the `.env` keys and `compose config` of each unit
+/// a plan brings up, and `system.check`), each recorded as a validate step.
+struct Validator: Sendable {
+    let engine: Engine
+
+    /// Runs the checks for `plan` against a scratch copy of the target commit's files (with the work tree's `.env`
+    /// files), so nothing in the work tree changes.
+    func validate(plan: Plan, target: DeployTarget, deployment: Int64?) async throws -> [ValidationFailure] {
         let units = plan.units.compactMap { target.units.units[$0] }
         let check = plan.system ? target.config.system.check : nil
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         var directories = units.map(\.directory)
         if check != nil { directories.append(target.config.system.root) }
-        try TreeMaterializer(repository: repository).materialize(
+        try TreeMaterializer(repository: engine.repository).materialize(
             commit: target.commit.id,
             directories: directories,
             into: scratch.path,
@@ -42,7 +46,7 @@ extension Reconciler {
     }
 
     /// Every check for the given units, with their files under `filesRoot` and their `.env` in the work tree.
-    package func runChecks(
+    func runChecks(
         units: [ServiceUnit],
         filesRoot: String,
         config: Config,
@@ -50,23 +54,25 @@ extension Reconciler {
         deployment: Int64?
     ) async -> [ValidationFailure] {
         var failures: [ValidationFailure] = []
-        let compose = compose(config)
+        let driver = engine.driver
+        let context = engine.context(config)
         for unit in units {
-            let failure = await recordCheck(unit.id, action: "config", deployment: deployment, passed: "valid") {
+            let failure = await recordCheck(unit.id, action: .config, deployment: deployment, passed: "valid") {
+                let envDirectory = engine.absolute(unit.directory)
                 if let missing = EnvFile.missingKeys(
                     exampleDirectory: "\(filesRoot)/\(unit.directory)",
-                    envDirectory: absolute(unit.directory)
+                    envDirectory: envDirectory
                 ),
                     !missing.isEmpty
                 {
                     let one = missing.count == 1
                     return CheckOutcome(
                         failure: "\(unit.directory)/.env lacks \(one ? "key" : "keys") named in .env.example: "
-                            + "\(missing.joined(separator: ", ")) — add \(one ? "it" : "them") to \(absolute(unit.directory))/.env",
+                            + "\(missing.joined(separator: ", ")) — add \(one ? "it" : "them") to \(envDirectory)/.env",
                         check: "env"
                     )
                 }
-                let result = try await compose.validate(unit, in: "\(filesRoot)/\(unit.directory)")
+                let result = try await driver.validate(unit, in: "\(filesRoot)/\(unit.directory)", context)
                 return CheckOutcome(
                     failure: result.succeeded
                         ? nil
@@ -79,13 +85,9 @@ extension Reconciler {
             if let failure { failures.append(failure) }
         }
         if let systemCheckRoot, let check = config.system.check {
-            let failure = await recordCheck("system", action: "check", deployment: deployment, passed: "passed") {
-                let result = try await runner.run(
-                    check,
-                    in: systemCheckRoot,
-                    timeout: .seconds(3600),
-                    onLine: { [reporter] line in reporter.report(.output(unit: "system", line: line)) }
-                )
+            let checkContext = engine.context(config, unit: UnitID.system)
+            let failure = await recordCheck(UnitID.system, action: .check, deployment: deployment, passed: "passed") {
+                let result = try await driver.check(check, in: systemCheckRoot, checkContext)
                 return CheckOutcome(
                     failure: result.succeeded
                         ? nil
@@ -103,36 +105,34 @@ extension Reconciler {
     /// Runs one check, records it as a validate step of `deployment` (if any) and reports it.
     private func recordCheck(
         _ unit: String,
-        action: String,
+        action: StepAction,
         deployment: Int64?,
         passed: String,
         _ body: () async throws -> CheckOutcome
     ) async -> ValidationFailure? {
         let started = ContinuousClock.now
-        let step = deployment.flatMap {
-            try? store.beginStep(deployment: $0, phase: .validate, unit: unit, action: action)
-        }
-        let outcome: CheckOutcome
+        var outcome: CheckOutcome
+        var step: Int64?
         do {
+            step = try deployment.map { try engine.ledger.beginStep($0, phase: .validate, unit: unit, action: action) }
             outcome = try await body()
         } catch {
-            outcome = CheckOutcome(failure: "\(error)", check: action)
+            outcome = CheckOutcome(failure: "\(error)", check: action.rawValue)
         }
         let failure = outcome.failure.map { ValidationFailure(unit: unit, check: outcome.check, message: $0) }
         if let step {
-            try? store.finishStep(
+            try? engine.ledger.finishStep(
                 step,
-                result: failure == nil ? .succeeded : .failed,
+                failure: outcome.failure,
                 exitCode: outcome.status,
-                message: outcome.failure,
                 logTail: outcome.tail
             )
         }
-        reporter.report(
+        engine.reporter.report(
             .stepFinished(
                 phase: .validate,
                 unit: unit,
-                action: action,
+                action: action.rawValue,
                 ok: failure == nil,
                 message: outcome.failure ?? passed,
                 duration: ContinuousClock.now - started
@@ -147,22 +147,4 @@ private struct CheckOutcome {
     var check: String
     var tail = ""
     var status: Int32?
-}
-
-/// A private scratch directory for one operation.
-package struct ScratchDirectory: Sendable {
-    package let path: String
-
-    package init() throws {
-        path = "\(FileManager.default.temporaryDirectory.path)/reconciler-\(UUID().uuidString.prefix(12).lowercased())"
-        try FileManager.default.createDirectory(
-            atPath: path,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
-    }
-
-    package func remove() {
-        try? FileManager.default.removeItem(atPath: path)
-    }
 }

@@ -3,9 +3,10 @@ import Git
 import ReconcilerTesting
 import Testing
 
-/// Measures the in-process diff on a homelab-sized repository: 2,000 files, then ~50 modified, 5 renamed (3 of them
-/// also edited), a few added and deleted. Prints the numbers; the bound only catches a gross regression.
-@Suite struct DiffPerformanceTests {
+/// The in-process diff on a homelab-sized repository: 2,000 files, then ~50 modified, 5 renamed (3 of them also
+/// edited), a few added and deleted — the same changes as `git diff -M` finds. How fast it is, is `make bench`'s
+/// question, not a test's.
+@Suite struct LargeDiffTests {
     @Test func diffOfTwoThousandFiles() throws {
         var files: [String: String] = [:]
         for service in 0..<100 {
@@ -36,37 +37,19 @@ import Testing
         let repo = try Repository(at: fixture.clone)
         _ = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(60))
 
-        let first = ContinuousClock.now
         let result = try repo.diff(from: from, to: to)
-        let cold = ContinuousClock.now - first
-        var warm: [Duration] = []
-        for _ in 0..<10 {
-            let start = ContinuousClock.now
-            _ = try repo.diff(from: from, to: to)
-            warm.append(ContinuousClock.now - start)
-        }
-        let fullStart = ContinuousClock.now
-        let everything = try repo.diff(from: nil, to: to)
-        let fullTime = ContinuousClock.now - fullStart
-        #expect(everything.count == 2_002)
-        let cliStart = ContinuousClock.now
+        #expect(try repo.diff(from: from, to: to) == result, "the same diff twice")
+        #expect(try repo.diff(from: nil, to: to).count == 2_002)
         let cli = try fixture.gitInClone(["diff", "--name-status", "-M", from.hex, to.hex])
-        let cliTime = ContinuousClock.now - cliStart
 
         #expect(result.count == 63)
         #expect(result.filter { if case .renamed = $0 { true } else { false } }.count == 5)
         #expect(cli.split(separator: "\n").count == 63)
-        let median = warm.sorted()[warm.count / 2]
-        print(
-            "diff of 2,000 files (\(result.count) changes, 5 renames): first \(ms(cold)) ms, median of 10 "
-                + "\(ms(median)) ms in-process; `git diff --name-status -M` spawned: \(ms(cliTime)) ms; "
-                + "from the empty tree (2,002 added): \(ms(fullTime)) ms"
-        )
-        #expect(median < .seconds(2))
-    }
-
-    private func ms(_ d: Duration) -> String {
-        let (s, atto) = d.components
-        return String(format: "%.1f", Double(s) * 1000 + Double(atto) / 1e15)
+        for i in 0..<5 {
+            #expect(
+                result.contains(.renamed(from: "services/svc\(i * 2 + 1)/file19.yml", to: "moved/file\(i).yml")),
+                "rename \(i) detected"
+            )
+        }
     }
 }

@@ -8,7 +8,8 @@ package struct HealthGate: Sendable {
         case failed(String)
     }
 
-    package let compose: Compose
+    package let driver: any ServiceDriver
+    package let context: DriverContext
     package var pollInterval: Duration = .milliseconds(500)
     /// A crash-looping container without a healthcheck can look `running` for a moment; for such containers the pass
     /// must hold this long. A container whose healthcheck says `healthy` has proven more than that.
@@ -16,8 +17,9 @@ package struct HealthGate: Sendable {
     /// How often a waiting gate reports that it is still waiting.
     package var progressInterval: Duration = .seconds(10)
 
-    package init(compose: Compose) {
-        self.compose = compose
+    package init(driver: any ServiceDriver, context: DriverContext) {
+        self.driver = driver
+        self.context = context
     }
 
     /// One look at the containers: nil while still undecided.
@@ -63,7 +65,7 @@ package struct HealthGate: Sendable {
         var last: [ComposeContainer] = []
         while true {
             try Task.checkCancellation()
-            last = try await compose.containers(unit, in: directory)
+            last = try await driver.containers(unit, in: directory, context)
             let now = clock.now
             switch Self.judge(last) {
             case .failed(let why)?:

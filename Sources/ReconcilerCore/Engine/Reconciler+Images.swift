@@ -17,41 +17,28 @@ extension Reconciler {
     package func pullImages() async throws -> ImageUpdateResult {
         try checkNotDegraded()
         let target = try deployedTarget()
-        let compose = compose(target.config)
-        let docker = Docker(compose: target.config.services.compose, runner: runner)
+        let engine = self.engine
         var result = ImageUpdateResult()
         for id in target.units.ids {
             guard let unit = target.units.units[id] else { continue }
-            let directory = absolute(unit.directory)
+            let directory = engine.absolute(unit.directory)
             let started = ContinuousClock.now
             reporter.report(.stepStarted(phase: .apply, unit: id, action: "pull"))
             var message = "up to date"
             var ok = true
             do {
-                let images = try await compose.images(unit, in: directory)
-                var before: [String: String] = [:]
-                for image in images { before[image] = try await docker.imageID(image) ?? "" }
-                let reporter = self.reporter
-                let pulled = try await compose.pull(unit, in: directory) { line in
-                    reporter.report(.output(unit: id, line: line))
-                }
-                if !pulled.succeeded {
+                let pulled = try await driver.pull(unit, in: directory, engine.context(target.config, unit: id))
+                if !pulled.result.succeeded {
                     ok = false
-                    message = "compose pull exited \(pulled.status): \(pulled.outputTail.lastLines(3))"
+                    message = "compose pull exited \(pulled.result.status): \(pulled.result.outputTail.lastLines(3))"
                     result.failedPulls.append((id, message))
-                } else {
-                    var newer: [String] = []
-                    for image in images where try await docker.imageID(image) ?? "" != before[image] {
-                        newer.append(image)
-                    }
-                    if !newer.isEmpty {
-                        if await isRunning(unit, config: target.config) {
-                            result.changed.append(id)
-                            message = "newer image: \(newer.joined(separator: ", "))"
-                        } else {
-                            message =
-                                "newer image: \(newer.joined(separator: ", ")) (not running: used at its next start)"
-                        }
+                } else if !pulled.newer.isEmpty {
+                    let newer = pulled.newer.joined(separator: ", ")
+                    if await driver.isRunning(unit, in: directory, engine.context(target.config)) {
+                        result.changed.append(id)
+                        message = "newer image: \(newer)"
+                    } else {
+                        message = "newer image: \(newer) (not running: used at its next start)"
                     }
                 }
             } catch {
@@ -71,8 +58,15 @@ extension Reconciler {
             )
         }
         if !result.changed.isEmpty {
-            result.outcome = try await ensure(.units(result.changed), trigger: "pull-images")
+            result.outcome = try await ensure(.units(result.changed), trigger: .pullImages)
         }
         return result
+    }
+}
+
+extension Reconciler {
+    /// `reconciler cleanup`: removes unused engine data (stopped containers, unused networks, dangling images).
+    package func cleanup() async throws -> DriverResult {
+        try await driver.prune(DriverContext(compose: try workTreeConfig().services.compose))
     }
 }

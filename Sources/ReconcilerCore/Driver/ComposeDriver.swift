@@ -1,0 +1,102 @@
+import Foundation
+
+/// The real driver: Docker Compose for services and the configured commands for the system, all run by the one
+/// ``ProcessRunner`` (argument vectors, time limits, bounded output).
+package struct ComposeDriver: Driver {
+    package let runner: ProcessRunner
+    /// How long `system.switch` and `system.check` may run.
+    package static let systemTimeout: Duration = .seconds(3600)
+
+    package init(runner: ProcessRunner) {
+        self.runner = runner
+    }
+
+    private func compose(_ context: DriverContext) -> Compose {
+        Compose(command: context.compose, runner: runner, environment: context.environment)
+    }
+
+    package func validate(
+        _ unit: ServiceUnit,
+        in directory: String,
+        _ context: DriverContext
+    ) async throws
+        -> DriverResult
+    {
+        DriverResult(try await compose(context).validate(unit, in: directory))
+    }
+
+    package func up(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> DriverResult {
+        DriverResult(try await compose(context).up(unit, in: directory, onLine: context.onLine))
+    }
+
+    package func down(
+        _ unit: ServiceUnit,
+        in directory: String,
+        _ context: DriverContext
+    ) async throws
+        -> DriverResult
+    {
+        DriverResult(try await compose(context).down(unit, in: directory, onLine: context.onLine))
+    }
+
+    package func containers(
+        _ unit: ServiceUnit,
+        in directory: String?,
+        _ context: DriverContext
+    ) async throws
+        -> [ComposeContainer]
+    {
+        let cwd = directory.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? "/"
+        return try await compose(context).containers(unit, in: cwd)
+    }
+
+    package func projects(_ context: DriverContext) async -> [String: String]? {
+        await compose(context).projects()
+    }
+
+    package func logs(
+        _ unit: ServiceUnit,
+        in directory: String,
+        follow: Bool,
+        tail: Int?,
+        _ context: DriverContext
+    ) -> Invocation {
+        Invocation(argv: compose(context).logsArguments(unit, follow: follow, tail: tail), directory: directory)
+    }
+
+    package func check(
+        _ command: [String],
+        in directory: String,
+        _ context: DriverContext
+    ) async throws
+        -> DriverResult
+    {
+        DriverResult(
+            try await runner.run(
+                command,
+                in: directory,
+                environment: context.environment,
+                timeout: Self.systemTimeout,
+                onLine: context.onLine
+            )
+        )
+    }
+
+    package func `switch`(
+        _ command: [String],
+        in directory: String,
+        _ context: DriverContext
+    ) async throws
+        -> DriverResult
+    {
+        DriverResult(
+            try await runner.run(
+                command,
+                in: directory,
+                environment: context.environment,
+                timeout: Self.systemTimeout,
+                onLine: context.onLine
+            )
+        )
+    }
+}

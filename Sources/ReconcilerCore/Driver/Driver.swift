@@ -1,0 +1,154 @@
+import Foundation
+
+/// What one call of a driver runs with: the governing configuration's tool prefix, the environment every process of
+/// a deployment carries (the marker `Leftovers` looks for), and where its output lines go.
+package struct DriverContext: Sendable {
+    /// `services.compose` of the governing configuration (`["docker", "compose"]`).
+    package var compose: [String]
+    /// Added to the environment of what the driver starts.
+    package var environment: [String: String]
+    /// Called with each line of output as it arrives.
+    package var onLine: (@Sendable (String) -> Void)?
+
+    package init(
+        compose: [String] = ["docker", "compose"],
+        environment: [String: String] = [:],
+        onLine: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.compose = compose
+        self.environment = environment
+        self.onLine = onLine
+    }
+
+    /// The same context with another output sink.
+    package func echoing(_ onLine: (@Sendable (String) -> Void)?) -> DriverContext {
+        var copy = self
+        copy.onLine = onLine
+        return copy
+    }
+}
+
+/// How a driver action ended: an exit status (0 = ok) and the end of what it printed.
+package struct DriverResult: Sendable, Equatable {
+    package let status: Int32
+    /// The end of the action's output, bounded.
+    package let outputTail: String
+
+    package var succeeded: Bool { status == 0 }
+
+    package init(status: Int32, outputTail: String) {
+        self.status = status
+        self.outputTail = outputTail
+    }
+
+    package init(_ result: ProcessResult) {
+        self.init(status: result.status, outputTail: result.outputTail)
+    }
+}
+
+/// What ``ServiceDriver/ensureNetworks(_:_:)`` did: the networks it created, and why one could not be, if so.
+package struct NetworkOutcome: Sendable, Equatable {
+    package var created: [String] = []
+    package var failure: String?
+
+    package init(created: [String] = [], failure: String? = nil) {
+        self.created = created
+        self.failure = failure
+    }
+}
+
+/// What ``ServiceDriver/pull(_:in:_:)`` did: the pull's own result, and the images whose local id changed.
+package struct PullOutcome: Sendable, Equatable {
+    package let result: DriverResult
+    package let newer: [String]
+
+    package init(result: DriverResult, newer: [String]) {
+        self.result = result
+        self.newer = newer
+    }
+}
+
+/// A command a person runs in the foreground, as it is (`logs --follow` replaces the reconciler with it).
+package struct Invocation: Sendable, Equatable {
+    package let argv: [String]
+    package let directory: String
+
+    package init(argv: [String], directory: String) {
+        self.argv = argv
+        self.directory = directory
+    }
+}
+
+/// What the engine asks of the services' container engine, per unit. Docker Compose today (``ComposeDriver``); a Swarm
+/// driver (`docker stack deploy/rm/ps`) implements the same calls for units with `"engine": "swarm"`.
+///
+/// `directory` is where the unit's files are (the work tree, or a scratch copy of another commit's files).
+package protocol ServiceDriver: Sendable {
+    /// Do the unit's files (with their `.env`) parse? (`compose config --quiet`.)
+    func validate(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// Brings the unit to its files (`compose up --detach --remove-orphans`); the health gate judges it afterwards.
+    func up(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// Takes the unit down (`compose down --remove-orphans`).
+    func down(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// Every container of the unit, stopped ones included. `directory` may be nil or gone: the unit is found by name.
+    func containers(
+        _ unit: ServiceUnit,
+        in directory: String?,
+        _ context: DriverContext
+    ) async throws
+        -> [ComposeContainer]
+    /// The containers of each of `units` by unit id, in as few calls as the driver can make (the daemon's self-heal
+    /// asks this on every poll). The default asks unit by unit.
+    func containers(of units: [ServiceUnit], _ context: DriverContext) async throws -> [String: [ComposeContainer]]
+    /// Each live project's state as the engine summarises it (`running(2)`, `exited(1)`), by project name; nil
+    /// when the engine cannot answer.
+    func projects(_ context: DriverContext) async -> [String: String]?
+    /// Creates each network of `networks` that does not exist yet (an existing one is left as it is).
+    func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
+    /// Pulls the unit's images (running containers are not touched) and says which images now point elsewhere.
+    func pull(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> PullOutcome
+    /// Removes unused engine data (`docker system prune -f`).
+    func prune(_ context: DriverContext) async throws -> DriverResult
+    /// The foreground command that shows (or follows) a unit's logs.
+    func logs(
+        _ unit: ServiceUnit,
+        in directory: String,
+        follow: Bool,
+        tail: Int?,
+        _ context: DriverContext
+    )
+        -> Invocation
+}
+
+/// What the engine asks of the host system: the configured `system.check` and `system.switch` commands.
+package protocol SystemDriver: Sendable {
+    /// Runs `system.check` (`nixos-rebuild dry-build …`) from `directory`.
+    func check(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// Runs `system.switch` (`nixos-rebuild switch …`) from `directory`.
+    func `switch`(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+}
+
+/// Everything the engine asks of the outside world. The engine builds no `docker` argument vector itself: only a
+/// driver does. Tests use `FakeDriver` (ReconcilerTesting), a recording fake that can fail, hang, or report
+/// containers unhealthy.
+package protocol Driver: ServiceDriver, SystemDriver {}
+
+extension ServiceDriver {
+    package func containers(
+        of units: [ServiceUnit],
+        _ context: DriverContext
+    ) async throws
+        -> [String: [ComposeContainer]]
+    {
+        var found: [String: [ComposeContainer]] = [:]
+        for unit in units { found[unit.id] = try await containers(unit, in: nil, context) }
+        return found
+    }
+
+    /// Whether every container of `unit` is up (or a completed one-shot) right now.
+    package func isRunning(_ unit: ServiceUnit, in directory: String?, _ context: DriverContext) async -> Bool {
+        guard let containers = try? await containers(unit, in: directory, context) else { return false }
+        if case .passed? = HealthGate.judge(containers) { return true }
+        return false
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Git
+
+/// The one place a deployment's start, steps and result are written: state first, then act. A step is recorded
+/// before it runs and a write that fails throws, which stops the deploy. The engine's parts read the state freely but
+/// write it only through here.
+package struct DeploymentLedger: Sendable {
+    package let store: StateStore
+
+    package init(store: StateStore) {
+        self.store = store
+    }
+
+    // MARK: Deployments
+
+    /// Records that a deployment starts (result `running`) and returns its id.
+    package func begin(from: ObjectID?, to: ObjectID, trigger: DeploymentTrigger, plan: Plan?) throws -> Int64 {
+        try store.beginDeployment(from: from, to: to, trigger: trigger, plan: plan?.json() ?? "{}")
+    }
+
+    /// A target that could not even be loaded still gets a line in the history, and is not retried.
+    package func refused(from: ObjectID?, to: ObjectID, trigger: DeploymentTrigger, message: String) throws {
+        let id = try begin(from: from, to: to, trigger: trigger, plan: nil)
+        try store.finishDeployment(id, result: .failed, message: message)
+        try store.markFailed(to, reason: message)
+    }
+
+    /// The target is deployed: the work tree is at `commit`.
+    package func succeeded(_ deployment: Int64, at commit: ObjectID?, message: String? = nil) throws {
+        if let commit { try store.setDeployedCommit(commit) }
+        try store.finishDeployment(deployment, result: .succeeded, message: message)
+    }
+
+    /// Validation (or a step with nothing to go back to) failed; `failedCommit`, when given, is not retried.
+    package func failed(_ deployment: Int64, message: String, failedCommit: ObjectID?, reason: String? = nil) throws {
+        try store.finishDeployment(deployment, result: .failed, message: message)
+        if let failedCommit { try store.markFailed(failedCommit, reason: reason ?? message) }
+    }
+
+    /// A step failed and the rollback brought `base` back.
+    package func rolledBack(_ deployment: Int64, to base: ObjectID, message: String) throws {
+        try store.setDeployedCommit(base)
+        try store.finishDeployment(deployment, result: .rolledBack, message: message)
+    }
+
+    /// The rollback failed: no more deploys until an operator acts.
+    package func degraded(_ deployment: Int64, failedCommit: ObjectID, message: String) throws {
+        try store.setDegraded(failedCommit, reason: message)
+        try store.finishDeployment(deployment, result: .degraded, message: message)
+    }
+
+    /// A deployment a killed reconciler left running, now finished by recovery.
+    package func interrupted(_ deployment: Int64, message: String) throws {
+        try store.finishDeployment(deployment, result: .interrupted, message: message)
+    }
+
+    /// Remembers that `commit` failed, so it is not retried until the remote moves on.
+    package func markFailed(_ commit: ObjectID, reason: String) throws {
+        try store.markFailed(commit, reason: reason)
+    }
+
+    // MARK: Steps
+
+    /// Records that a step is about to run.
+    package func beginStep(_ deployment: Int64, phase: StepPhase, unit: String, action: StepAction) throws -> Int64 {
+        try store.beginStep(deployment: deployment, phase: phase, unit: unit, action: action)
+    }
+
+    /// Records how a step ended.
+    package func finishStep(_ step: Int64, failure: String?, exitCode: Int32?, logTail: String) throws {
+        try store.finishStep(
+            step,
+            result: failure == nil ? .succeeded : .failed,
+            exitCode: exitCode,
+            message: failure,
+            logTail: logTail
+        )
+    }
+
+    /// Closes a step the dead process left running.
+    package func closeInterrupted(_ step: StepRecord) throws {
+        try store.finishStep(
+            step.id,
+            result: .failed,
+            exitCode: nil,
+            message: "interrupted: the reconciler died during this step",
+            logTail: step.logTail
+        )
+    }
+
+    // MARK: Units
+
+    /// What an applied step leaves a unit as: running at `commit`, gone (a `down`), or failed with why.
+    package func unitApplied(_ unit: String, action: PlanStep.Action, commit: ObjectID, failure: String?) {
+        switch (action, failure) {
+        case (.up, nil), (.switch, nil):
+            try? store.setUnit(unit, commit: commit, state: .running, message: nil)
+        case (.down, nil):
+            try? store.removeUnit(unit)
+        case (_, let failure?):
+            try? store.setUnit(unit, commit: commit, state: .failed, message: failure)
+        }
+    }
+
+    /// An operator stopped the unit (or tried to).
+    package func unitStopped(_ unit: String, commit: ObjectID, failure: String?) throws {
+        try store.setUnit(
+            unit,
+            commit: commit,
+            state: failure == nil ? .stopped : .failed,
+            message: failure ?? "stopped by an operator"
+        )
+    }
+
+    // MARK: Marks
+
+    /// Holds automatic syncs on `commit` (the head a rollback stepped away from).
+    package func hold(_ commit: ObjectID, reason: String) throws { try store.setHold(commit, reason: reason) }
+    package func releaseHold() throws { try store.releaseHold() }
+    package func clearDegraded() throws { try store.clearDegraded() }
+    package func clearFailures() throws { try store.clearFailures() }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Git
+
+/// What `reconciler status` shows; its JSON is the stable shape documented in docs/commands.md.
+package struct StatusReport: Codable, Sendable {
+    /// The overall state, worst first.
+    package enum State: String, Codable, Sendable {
+        case ok, degraded, failed, drifted
+    }
+
+    package struct UnitStatus: Codable, Sendable {
+        package let id: String
+        /// Compose project name; nil for the system.
+        package let project: String?
+        /// The commit the unit was last applied at, as the state records it.
+        package let commit: String?
+        /// `running`, `failed`, `stopped`, `unknown` (never applied).
+        package let state: String
+        /// What Compose says now (`running(2)`, `exited(1)`), or `absent`; nil for the system.
+        package let live: String?
+        package let message: String?
+    }
+
+    package struct Mark: Codable, Sendable {
+        package let commit: String
+        package let reason: String
+        package let at: Date
+
+        init(_ mark: CommitMark) {
+            commit = mark.commit.hex
+            reason = mark.reason
+            at = mark.at
+        }
+    }
+
+    package struct LastDeployment: Codable, Sendable {
+        package let id: Int64
+        package let trigger: String
+        package let from: String?
+        package let to: String
+        package let result: String
+        package let startedAt: Date
+        package let endedAt: Date?
+        package let message: String?
+
+        init(_ record: DeploymentRecord) {
+            id = record.id
+            trigger = record.trigger.rawValue
+            from = record.fromCommit?.hex
+            to = record.toCommit.hex
+            result = record.result.rawValue
+            startedAt = record.startedAt
+            endedAt = record.endedAt
+            message = record.message
+        }
+    }
+
+    package let repo: String
+    package let state: State
+    package let deployed: CommitRef?
+    /// The remote branch head as last fetched.
+    package let remote: CommitRef?
+    package let lastDeployment: LastDeployment?
+    package let degraded: Mark?
+    package let hold: Mark?
+    /// A failure mark on the remote head, when it is the commit that failed.
+    package let failedCommit: Mark?
+    package let drift: [String]
+    package let units: [UnitStatus]
+
+    package var exitCode: ReconcilerError.ExitCode {
+        switch state {
+        case .degraded: .degraded
+        case .drifted: .refused
+        case .failed: .deployFailed
+        case .ok: .ok
+        }
+    }
+}

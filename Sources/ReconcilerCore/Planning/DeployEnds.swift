@@ -1,0 +1,41 @@
+import Git
+
+/// The commit a deploy goes to, loaded and checked: its configuration, units and dependency graph.
+package struct DeployTarget: Sendable {
+    package let commit: Commit
+    package let config: Config
+    package let units: UnitSet
+    package let entries: [TreeEntry]
+    package let graph: DependencyGraph
+
+    package init(commit: Commit, config: Config, units: UnitSet, entries: [TreeEntry], graph: DependencyGraph) {
+        self.commit = commit
+        self.config = config
+        self.units = units
+        self.entries = entries
+        self.graph = graph
+    }
+}
+
+/// The commit a deploy starts from, when there is one and it can be read.
+package struct DeploySource: Sendable {
+    package let commit: Commit
+    /// nil when its configuration cannot be read, which maps "all, if in doubt".
+    package let config: Config?
+    package let units: UnitSet?
+    package let entries: [TreeEntry]
+
+    package init(commit: Commit, config: Config?, units: UnitSet?, entries: [TreeEntry]) {
+        self.commit = commit
+        self.config = config
+        self.units = units
+        self.entries = entries
+    }
+}
+
+extension DeploySource {
+    /// A target seen as the source of a rollback from it.
+    package init(_ target: DeployTarget) {
+        self.init(commit: target.commit, config: target.config, units: target.units, entries: target.entries)
+    }
+}
