@@ -14,7 +14,7 @@ package struct ReconcilerCommand: AsyncParsableCommand {
         subcommands: [
             SyncCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, ResumeCommand.self,
             DeployCommand.self, StopCommand.self, RestartCommand.self, LogsCommand.self, ValidateCommand.self,
-            HistoryCommand.self,
+            HistoryCommand.self, RunCommand.self, TriggerCommand.self,
         ]
     )
 

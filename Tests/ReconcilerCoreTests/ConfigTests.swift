@@ -97,7 +97,7 @@ import Testing
             (
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
-                    + "stateDir, system, services, units, groups, webhook, notify, auth"
+                    + "stateDir, system, services, units, groups, webhook, notify, notifyFetchFailureAfter, auth"
             ),
             (
                 #"{"services": {"healthTimout": "90s"}}"#,
@@ -113,7 +113,7 @@ import Testing
             ),
             (
                 #"{"notify": [{"url": "https://a.example"}, {"url": "https://b.example", "fmt": "ntfy"}]}"#,
-                "reconciler.json: notify[1].fmt: unknown key; known keys: url, format"
+                "reconciler.json: notify[1].fmt: unknown key; known keys: url, format, kind, events, command, secretFile, tokenFile"
             ),
             (
                 #"{"webhook": {"secret": "hunter2"}}"#,

@@ -59,11 +59,17 @@ extension Reconciler {
     }
 
     /// `reconciler sync`: fetch, and deploy the remote head if it is new, not held and not known to fail.
-    package func sync(dryRun: Bool) async throws -> DeployOutcome {
+    package func sync(dryRun: Bool, trigger: String = "sync") async throws -> DeployOutcome {
         if !dryRun { try await recoverInterrupted() }
         try checkNotDegraded()
         let config = try currentConfig()
         let head = try fetchRemoteHead(config)
+        return try await deployIfNew(head, trigger: trigger, dryRun: dryRun)
+    }
+
+    /// Deploys a fetched head unless it is deployed already, held, or known to fail (the part of `sync` after the
+    /// fetch; the daemon fetches on its own to tell fetch failures apart).
+    package func deployIfNew(_ head: Commit, trigger: String, dryRun: Bool) async throws -> DeployOutcome {
         let deployed = try deployedCommit()
         if let deployed, deployed.id == head.id {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
@@ -85,7 +91,7 @@ extension Reconciler {
             )
         }
         try checkDrift()
-        return try await deploy(to: head, trigger: "sync", dryRun: dryRun)
+        return try await deploy(to: head, trigger: trigger, dryRun: dryRun)
     }
 
     /// Deploys `target` over the deployed commit: plan, validate, apply, roll back on failure.
