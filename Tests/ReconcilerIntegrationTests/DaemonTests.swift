@@ -158,8 +158,9 @@ struct DaemonTests {
 
         try FileManager.default.moveItem(atPath: d.homelab.remote, toPath: d.homelab.remote + ".gone")
         let failing = daemon.waitFor(60) {
-            (try daemon.daemonField("consecutiveFetchFailures") as? Int ?? 0) >= 2
-                && (try daemon.daemonField("fetchFailingSince") as? String) != nil
+            let failures = try daemon.daemonField("consecutiveFetchFailures") as? Int ?? 0
+            let since = try daemon.daemonField("fetchFailingSince") as? String
+            return failures >= 2 && since != nil
         }
         #expect(failing != nil, "back-off in /status:\n\(daemon.log)")
         let snapshot = try daemon.status()["daemon"] as? [String: Any] ?? [:]

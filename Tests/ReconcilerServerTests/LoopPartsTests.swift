@@ -123,13 +123,19 @@ struct HealTests {
     @Test func budgetAllowsFivePerWindowAndReportsExhaustionOnce() {
         var budget = HealBudget(limit: 5, window: .seconds(1800))
         let start = ContinuousClock.now
-        for i in 0..<5 { #expect(budget.take("a", now: start + .seconds(i))) }
-        #expect(!budget.take("a", now: start + .seconds(10)))
-        #expect(budget.take("b", now: start + .seconds(10)), "budgets are per unit")
-        #expect(budget.shouldReportExhaustion("a"))
-        #expect(!budget.shouldReportExhaustion("a"))
+        var taken: [Bool] = []
+        for i in 0..<5 { taken.append(budget.take("a", now: start + .seconds(i))) }
+        #expect(taken == [true, true, true, true, true])
+        let sixth = budget.take("a", now: start + .seconds(10))
+        #expect(!sixth)
+        let other = budget.take("b", now: start + .seconds(10))
+        #expect(other, "budgets are per unit")
+        let firstReport = budget.shouldReportExhaustion("a")
+        let secondReport = budget.shouldReportExhaustion("a")
+        #expect(firstReport && !secondReport)
         #expect(budget.isExhausted("a", now: start + .seconds(100)))
-        #expect(budget.take("a", now: start + .seconds(1801)), "room again once the first heal left the window")
+        let later = budget.take("a", now: start + .seconds(1801))
+        #expect(later, "room again once the first heal left the window")
     }
 }
 

@@ -89,8 +89,9 @@ struct RouteTests {
     @Test func badSignatureIs401AndNeverEchoesTheSecret() async throws {
         let daemon = makeDaemon()
         let body = Array(#"{"ref":"refs/heads/main","after":"2222222222222222222222222222222222222222"}"#.utf8)
-        var headers = signed(body)
-        headers[HTTPField.Name("X-Hub-Signature-256")!] = "sha256=" + String(repeating: "ab", count: 32)
+        var forged = signed(body)
+        forged[HTTPField.Name("X-Hub-Signature-256")!] = "sha256=" + String(repeating: "ab", count: 32)
+        let headers = forged
         try await app(daemon).test(.router) { client in
             try await client.execute(uri: "/hooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
                 #expect($0.status == .unauthorized)
@@ -158,7 +159,8 @@ struct RouteTests {
         daemon.state.update {
             $0.fetchFailingSince = Date(timeIntervalSince1970: 1_700_000_000)
             $0.fetchError = "cannot fetch main from origin"
-            $0.nextPollAt = Date(timeIntervalSince1970: 1_700_000_120)
+            $0.nextPollAt = Date().addingTimeInterval(120)
+            $0.consecutiveFetchFailures = 3
             $0.healBudget = ["plex": .init(used: 2, limit: 5, exhausted: false)]
         }
         daemon.metrics.poll(result: "ok")

@@ -25,8 +25,10 @@ package struct PollSchedule: Sendable, Equatable {
             if base > maxBackoff { base = maxBackoff }
         }
         let clamped = max(-1, min(1, random))
-        let delay = base * (1 + jitter * clamped)
-        return min(delay, consecutiveFailures > 0 ? maxBackoff : delay)
+        // Whole milliseconds: plenty for a timer, and exact to compare.
+        let milliseconds = (base.seconds * (1 + jitter * clamped) * 1000).rounded()
+        let delay = Duration.milliseconds(Int64(milliseconds))
+        return consecutiveFailures > 0 ? min(delay, maxBackoff) : delay
     }
 
     /// `delay` with a fresh random draw.
