@@ -12,7 +12,8 @@ package struct LogReporter: ProgressReporter {
     package func report(_ event: ProgressEvent) {
         switch event {
         case .info(let message):
-            logger.info("\(message)")
+            // "Fetching origin main …" every poll is noise in the journal; the poll's own line says what happened.
+            if message.hasPrefix("Fetching ") { logger.debug("\(message)") } else { logger.info("\(message)") }
         case .warning(let message):
             logger.warning("\(message)")
         case .plan(let plan):
