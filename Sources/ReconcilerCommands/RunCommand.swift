@@ -44,7 +44,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("\(name): \(value) is not a duration (\(ConfigDuration.acceptedForms))")
         }
         if let pollInterval, ConfigDuration.parse(pollInterval) == nil {
-            throw ValidationError("--poll-interval: \(pollInterval) is not a duration (\(ConfigDuration.acceptedForms))")
+            throw ValidationError(
+                "--poll-interval: \(pollInterval) is not a duration (\(ConfigDuration.acceptedForms))"
+            )
         }
         if healBudget < 0 { throw ValidationError("--heal-budget must be 0 or more") }
     }

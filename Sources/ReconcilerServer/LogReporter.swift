@@ -21,7 +21,10 @@ package struct LogReporter: ProgressReporter {
                 logger.info("plan", metadata: ["steps": "\(plan.steps.map { "\($0.unit):\($0.action.rawValue)" })"])
             }
         case .stepStarted(let phase, let unit, let action):
-            logger.info("step started", metadata: ["phase": "\(phase.rawValue)", "unit": "\(unit)", "action": "\(action)"])
+            logger.info(
+                "step started",
+                metadata: ["phase": "\(phase.rawValue)", "unit": "\(unit)", "action": "\(action)"]
+            )
         case .stepWaiting(let unit, let elapsed, let detail):
             logger.debug("step waiting", metadata: ["unit": "\(unit)", "elapsed": "\(elapsed)", "detail": "\(detail)"])
         case .stepFinished(let phase, let unit, let action, let ok, let message, let duration):

@@ -38,7 +38,9 @@ struct DaemonHealTests {
         """
 
     func heals(_ homelab: Homelab, unit: String) throws -> Int {
-        let history = try decodeJSONArray(try ReconcilerBinary.run(["history", "--json", "--limit", "100"], homelab: homelab).stdout)
+        let history = try decodeJSONArray(
+            try ReconcilerBinary.run(["history", "--json", "--limit", "100"], homelab: homelab).stdout
+        )
         return history.filter { entry in
             entry["trigger"] as? String == "heal"
                 && ((entry["steps"] as? [[String: Any]]) ?? []).contains { $0["unit"] as? String == unit }
@@ -48,7 +50,9 @@ struct DaemonHealTests {
     @Test func stoppedContainerIsHealedAndACrashLoopExhaustsTheBudget() throws {
         let keep = "keep\(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))"
         let crash = "crash\(UUID().uuidString.lowercased().filter(\.isLetter).prefix(5))"
-        let d = try DaemonLab(extraFiles: ["services/\(keep)/compose.yml": Self.keeper(version: "1"), "services/\(crash)/compose.yml": Self.crasher])
+        let d = try DaemonLab(extraFiles: [
+            "services/\(keep)/compose.yml": Self.keeper(version: "1"), "services/\(crash)/compose.yml": Self.crasher,
+        ])
         defer { d.lab.tearDown(extraProjects: [keep, crash]) }
         let daemon = try DaemonProcess(homelab: d.homelab, arguments: ["--poll-interval", "1s", "--heal-budget", "2"])
         defer { daemon.stop() }
@@ -87,7 +91,10 @@ struct DaemonHealTests {
     @Test func sigtermDuringASlowHealthGateExitsZeroAndTheNextStartIsConsistent() throws {
         let d = try DaemonLab()
         defer { d.tearDown() }
-        var daemon = try DaemonProcess(homelab: d.homelab, arguments: ["--poll-interval", "1s", "--shutdown-grace", "3s"])
+        var daemon = try DaemonProcess(
+            homelab: d.homelab,
+            arguments: ["--poll-interval", "1s", "--shutdown-grace", "3s"]
+        )
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
         try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "\(daemon.log)")
@@ -114,7 +121,9 @@ struct DaemonHealTests {
         daemon = try DaemonProcess(homelab: d.homelab, arguments: ["--poll-interval", "1s"])
         let redeployed = daemon.waitFor(120) { daemon.deployedCommit() == slow }
         #expect(redeployed != nil, "\(daemon.log)")
-        let history = try decodeJSONArray(try ReconcilerBinary.run(["history", "--json", "--limit", "5"], homelab: d.homelab).stdout)
+        let history = try decodeJSONArray(
+            try ReconcilerBinary.run(["history", "--json", "--limit", "5"], homelab: d.homelab).stdout
+        )
         #expect(history.contains { $0["result"] as? String == "interrupted" }, "\(history.map { $0["result"] ?? "" })")
         #expect(!history.contains { $0["result"] as? String == "running" })
         #expect(try Containers.version(d.lab.web) == "2")
@@ -125,14 +134,20 @@ struct DaemonHealTests {
     @Test func aReceiverGetsOneNotificationPerDeployAndADownReceiverBlocksNothing() throws {
         let receiver = try NotificationReceiver()
         defer { receiver.stop() }
-        let d = try DaemonLab(extraConfig: #""notify": [{"kind": "webhook", "url": "http://127.0.0.1:\#(receiver.port)/hook", "events": ["succeeded", "failed", "rolledBack"]}]"#)
+        let d = try DaemonLab(
+            extraConfig:
+                #""notify": [{"kind": "webhook", "url": "http://127.0.0.1:\#(receiver.port)/hook", "events": ["succeeded", "failed", "rolledBack"]}]"#
+        )
         defer { d.tearDown() }
         let daemon = try DaemonProcess(homelab: d.homelab, arguments: ["--poll-interval", "1s"])
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
         try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "\(daemon.log)")
         #expect(receiver.waitForCount(1, timeout: 30), "first deploy notified")
-        let v2 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "2")], message: "app v2")
+        let v2 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "2")],
+            message: "app v2"
+        )
         #expect(daemon.waitFor(120) { daemon.deployedCommit() == v2 } != nil)
         #expect(receiver.waitForCount(2, timeout: 30))
         let bad = try d.homelab.commit(
@@ -150,7 +165,10 @@ struct DaemonHealTests {
 
         // The receiver goes away: the next deploy still succeeds, on time.
         receiver.stop()
-        let v4 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "4")], message: "app v4")
+        let v4 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "4")],
+            message: "app v4"
+        )
         #expect(daemon.waitFor(120) { daemon.deployedCommit() == v4 } != nil, "\(daemon.log)")
         #expect(try Containers.version(d.lab.app) == "4")
     }
@@ -198,8 +216,10 @@ final class NotificationReceiver: @unchecked Sendable {
                 data += buffer[0..<n]
                 if let end = data.firstRange(of: [13, 10, 13, 10]) {
                     let head = String(decoding: data[..<end.lowerBound], as: UTF8.self).lowercased()
-                    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
-                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                    let length =
+                        head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                        .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                        ?? 0
                     if data.count - end.upperBound >= length {
                         let body = Data(data[end.upperBound..<(end.upperBound + length)])
                         if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {

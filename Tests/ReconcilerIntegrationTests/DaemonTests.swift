@@ -13,7 +13,8 @@ import Glibc
 struct DaemonTests {
     /// Every line of /metrics is a comment or `name{labels} value`.
     static func isPrometheusText(_ text: String) -> Bool {
-        let sample = #/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+|NaN|[+-]Inf$/#
+        let sample =
+            #/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.eE+-]+|NaN|[+-]Inf$/#
         return text.split(separator: "\n").allSatisfy { line in
             line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") || line.wholeMatch(of: sample) != nil
         }
@@ -25,10 +26,16 @@ struct DaemonTests {
         let daemon = try DaemonProcess(homelab: d.homelab, arguments: ["--poll-interval", "1h"])
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
-        try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "first poll deploys:\n\(daemon.log)")
+        try #require(
+            daemon.waitFor(180) { daemon.deployedCommit() == first } != nil,
+            "first poll deploys:\n\(daemon.log)"
+        )
 
         // GitHub: a signed push to main deploys.
-        let v2 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "2")], message: "app v2")
+        let v2 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "2")],
+            message: "app v2"
+        )
         let body = d.pushBody(after: v2)
         let accepted = try daemon.post("/hooks/github", headers: d.githubHeaders(body), body: body)
         #expect(accepted.status == 202, "\(accepted.text)")
@@ -39,7 +46,10 @@ struct DaemonTests {
         #expect(try Containers.version(d.lab.app) == "2")
 
         // Gitea (and Forgejo/Gogs headers) sign with the bare hex digest.
-        let v3 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "3")], message: "app v3")
+        let v3 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "3")],
+            message: "app v3"
+        )
         let giteaBody = d.pushBody(after: v3)
         let gitea = try daemon.post(
             "/hooks/gitea",
@@ -52,7 +62,10 @@ struct DaemonTests {
         print("measure: gitea hook to deployed \(String(format: "%.2f", giteaSeconds ?? -1)) s")
 
         // GitLab sends the secret as a token.
-        let v4 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "4")], message: "app v4")
+        let v4 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "4")],
+            message: "app v4"
+        )
         let gitlabBody = Data(
             #"{"object_kind":"push","ref":"refs/heads/main","after":"\#(v4)","checkout_sha":"\#(v4)"}"#.utf8
         )
@@ -67,7 +80,10 @@ struct DaemonTests {
         print("measure: gitlab hook to deployed \(String(format: "%.2f", gitlabSeconds ?? -1)) s")
 
         // A wrong signature: 401, nothing deployed, and the log never shows the secret.
-        let v5 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "5")], message: "app v5")
+        let v5 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "5")],
+            message: "app v5"
+        )
         let forged = d.pushBody(after: v5)
         let refused = try daemon.post("/hooks/github", headers: d.githubHeaders(forged, secret: "wrong"), body: forged)
         #expect(refused.status == 401)
@@ -78,8 +94,10 @@ struct DaemonTests {
 
         // ping → 200; a push to another branch or a tag → 202 ignored, no poll.
         let pollsBefore = try daemon.metric("reconciler_polls_total")
-        let ping = try Data(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/webhooks/github/ping-payload.json"))
+        let ping = try Data(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Fixtures/webhooks/github/ping-payload.json")
+        )
         let pong = try daemon.post("/hooks/github", headers: d.githubHeaders(ping, event: "ping"), body: ping)
         #expect(pong.status == 200, "\(pong.text)")
         let other = d.pushBody(branch: "feature", after: v5)
@@ -103,7 +121,10 @@ struct DaemonTests {
         #expect(try daemon.metric("reconciler_polls_total") - pollsBefore == 1, "20 hooks, one poll")
 
         // `reconciler trigger` polls now.
-        let v6 = try d.homelab.commit(["services/\(d.lab.app)/compose.yml": Homelab.service(version: "6")], message: "app v6")
+        let v6 = try d.homelab.commit(
+            ["services/\(d.lab.app)/compose.yml": Homelab.service(version: "6")],
+            message: "app v6"
+        )
         let trigger = try ReconcilerBinary.run(["trigger"], homelab: d.homelab)
         #expect(trigger.status == 0, "\(trigger.output)")
         let triggered = daemon.waitFor(120) { daemon.deployedCommit() == v6 }
@@ -120,7 +141,8 @@ struct DaemonTests {
         #expect(metrics.contains("reconciler_deployed_commit_info{commit=\"\(v6)\"} 1"))
         #expect(metrics.contains("reconciler_unit_up{unit=\"\(d.lab.app)\"} 1"))
         for name in [
-            "reconciler_info", "reconciler_last_poll_timestamp_seconds", "reconciler_deployment_duration_seconds_bucket",
+            "reconciler_info", "reconciler_last_poll_timestamp_seconds",
+            "reconciler_deployment_duration_seconds_bucket",
             "reconciler_rollbacks_total", "reconciler_fetch_failures_total", "reconciler_degraded", "reconciler_held",
         ] {
             #expect(metrics.contains(name), "\(name) in /metrics")
@@ -132,7 +154,9 @@ struct DaemonTests {
         #expect(page.contains(String(v6.prefix(12))))
         let status = try daemon.get("/status").text
         for text in [page, status, metrics, daemon.log] { #expect(!text.contains(d.secret)) }
-        let history = try decodeJSONArray(try ReconcilerBinary.run(["history", "--json", "--limit", "3"], homelab: d.homelab).stdout)
+        let history = try decodeJSONArray(
+            try ReconcilerBinary.run(["history", "--json", "--limit", "3"], homelab: d.homelab).stdout
+        )
         #expect(history.first?["trigger"] as? String == "trigger")
         #expect(history.dropFirst().first?["trigger"] as? String == "webhook")
 
@@ -151,7 +175,10 @@ struct DaemonTests {
         let first = try d.homelab.git(["rev-parse", "HEAD"])
         try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "\(daemon.log)")
 
-        let v2 = try d.homelab.commit(["services/\(d.lab.web)/compose.yml": Homelab.service(version: "2")], message: "web v2")
+        let v2 = try d.homelab.commit(
+            ["services/\(d.lab.web)/compose.yml": Homelab.service(version: "2")],
+            message: "web v2"
+        )
         let seconds = daemon.waitFor(60) { daemon.deployedCommit() == v2 }
         #expect(seconds != nil, "polling deployed the push:\n\(daemon.log)")
         print("measure: push to deployed by polling (1 s interval) \(String(format: "%.2f", seconds ?? -1)) s")

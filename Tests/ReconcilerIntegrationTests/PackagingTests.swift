@@ -12,7 +12,10 @@ struct PackagingTests {
     }
 
     @Test func nixModuleParses() throws {
-        try #require(Self.available("nix-instantiate"), "nix-instantiate is installed by scripts/testenv.sh up (nix-bin)")
+        try #require(
+            Self.available("nix-instantiate"),
+            "nix-instantiate is installed by scripts/testenv.sh up (nix-bin)"
+        )
         let path = Self.root.appendingPathComponent("nixos/modules/reconciler.nix").path
         let result = try Command.run(["nix-instantiate", "--parse", path])
         #expect(result.status == 0, "\(result.output)")

@@ -19,7 +19,12 @@ struct PollScheduleTests {
     @Test func backOffDoublesUpToFifteenMinutesAndResets() {
         let schedule = PollSchedule(interval: .seconds(60))
         let delays = (1...8).map { schedule.delay(consecutiveFailures: $0, random: 0) }
-        #expect(delays == [.seconds(120), .seconds(240), .seconds(480), .seconds(900), .seconds(900), .seconds(900), .seconds(900), .seconds(900)])
+        #expect(
+            delays == [
+                .seconds(120), .seconds(240), .seconds(480), .seconds(900), .seconds(900), .seconds(900), .seconds(900),
+                .seconds(900),
+            ]
+        )
         #expect(schedule.delay(consecutiveFailures: 40, random: 1) == .seconds(900))
         #expect(schedule.delay(consecutiveFailures: 0, random: 0) == .seconds(60))
     }
@@ -89,32 +94,64 @@ struct HealTests {
         #expect(HealPolicy.reason(LiveUnit(id: "a", project: "p", recordedState: .running, containers: [])) != nil)
         #expect(
             HealPolicy.reason(
-                LiveUnit(id: "a", project: "p", recordedState: .running, containers: [exited], restartPolicies: ["c1": "unless-stopped"])
+                LiveUnit(
+                    id: "a",
+                    project: "p",
+                    recordedState: .running,
+                    containers: [exited],
+                    restartPolicies: ["c1": "unless-stopped"]
+                )
             ) != nil
         )
         #expect(
             HealPolicy.reason(
-                LiveUnit(id: "a", project: "p", recordedState: .running, containers: [exited], restartPolicies: ["c1": "no"])
+                LiveUnit(
+                    id: "a",
+                    project: "p",
+                    recordedState: .running,
+                    containers: [exited],
+                    restartPolicies: ["c1": "no"]
+                )
             ) == nil
         )
         // An operator's stop is never undone.
         #expect(
             HealPolicy.reason(
-                LiveUnit(id: "a", project: "p", recordedState: .stopped, containers: [exited], restartPolicies: ["c1": "always"])
+                LiveUnit(
+                    id: "a",
+                    project: "p",
+                    recordedState: .stopped,
+                    containers: [exited],
+                    restartPolicies: ["c1": "always"]
+                )
             ) == nil
         )
         let oneShot = container("exited", status: "Exited (0) 1 minute ago")
         #expect(
             HealPolicy.reason(
-                LiveUnit(id: "a", project: "p", recordedState: .running, containers: [oneShot], restartPolicies: ["c1": "on-failure"])
+                LiveUnit(
+                    id: "a",
+                    project: "p",
+                    recordedState: .running,
+                    containers: [oneShot],
+                    restartPolicies: ["c1": "on-failure"]
+                )
             ) == nil
         )
         #expect(
-            HealPolicy.reason(LiveUnit(id: "a", project: "p", recordedState: .running, containers: [container("running")])) == nil
+            HealPolicy.reason(
+                LiveUnit(id: "a", project: "p", recordedState: .running, containers: [container("running")])
+            ) == nil
         )
         #expect(
             HealPolicy.reason(
-                LiveUnit(id: "a", project: "p", recordedState: .running, containers: [container("restarting")], restartPolicies: ["c1": "always"])
+                LiveUnit(
+                    id: "a",
+                    project: "p",
+                    recordedState: .running,
+                    containers: [container("restarting")],
+                    restartPolicies: ["c1": "always"]
+                )
             ) == nil,
             "Docker is already restarting it"
         )
@@ -144,15 +181,25 @@ struct WireHTTPClientTests {
         let plain = Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]".utf8)
         let a = try WireHTTPClient.parse(plain, endpoint: "test")
         #expect(a.status == 200 && a.text == "[]" && a.headers["content-type"] == "application/json")
-        let chunked = Array("HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n".utf8)
+        let chunked = Array(
+            "HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n".utf8
+        )
         let b = try WireHTTPClient.parse(chunked, endpoint: "test")
         #expect(b.status == 202 && b.text == "Wikipedia")
         #expect(throws: WireHTTPError.self) { try WireHTTPClient.parse(Array("garbage".utf8), endpoint: "test") }
     }
 
     @Test func dockerHostEndpoints() {
-        if case .unix(let path) = DockerEngineAPI.endpoint(nil) { #expect(path == "/var/run/docker.sock") } else { Issue.record("default") }
-        if case .unix(let path) = DockerEngineAPI.endpoint("unix:///tmp/d.sock") { #expect(path == "/tmp/d.sock") } else { Issue.record("unix") }
+        if case .unix(let path) = DockerEngineAPI.endpoint(nil) {
+            #expect(path == "/var/run/docker.sock")
+        } else {
+            Issue.record("default")
+        }
+        if case .unix(let path) = DockerEngineAPI.endpoint("unix:///tmp/d.sock") {
+            #expect(path == "/tmp/d.sock")
+        } else {
+            Issue.record("unix")
+        }
         if case .tcp(let host, let port) = DockerEngineAPI.endpoint("tcp://127.0.0.1:2375") {
             #expect(host == "127.0.0.1" && port == 2375)
         } else {

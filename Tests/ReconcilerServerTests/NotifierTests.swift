@@ -19,7 +19,12 @@ struct NotifierTests {
         let notifier = Notifier(targets: [target], logger: Logger(label: "test"), retryDelays: [])
         notifier.publish(NotificationEvent(kind: .succeeded, commit: "aaaa", message: "not wanted"))
         notifier.publish(
-            NotificationEvent(kind: .rolledBack, commit: "1234567890abcdef", units: ["plex", "sonarr/shows"], message: "plex unhealthy")
+            NotificationEvent(
+                kind: .rolledBack,
+                commit: "1234567890abcdef",
+                units: ["plex", "sonarr/shows"],
+                message: "plex unhealthy"
+            )
         )
         await notifier.drain()
         let text = try String(contentsOfFile: out, encoding: .utf8)
@@ -31,7 +36,11 @@ struct NotifierTests {
 
     @Test func aReceiverThatIsDownNeverBlocksThePublisher() async throws {
         let target = NotifyTarget(kind: .webhook, url: "http://127.0.0.1:9/hook")
-        let notifier = Notifier(targets: [target], logger: Logger(label: "test"), retryDelays: [.milliseconds(200), .milliseconds(200)])
+        let notifier = Notifier(
+            targets: [target],
+            logger: Logger(label: "test"),
+            retryDelays: [.milliseconds(200), .milliseconds(200)]
+        )
         let start = ContinuousClock.now
         for _ in 0..<10 { notifier.publish(NotificationEvent(kind: .succeeded, commit: "abc", message: "")) }
         #expect(ContinuousClock.now - start < .milliseconds(100))
@@ -59,7 +68,10 @@ struct NotifierTests {
             try Config.decode(Data(#"{"notify": [{"kind": "slack", "url": "https://x"}]}"#.utf8), source: "test")
         }
         #expect(throws: (any Error).self) {
-            try Config.decode(Data(#"{"notify": [{"kind": "ntfy", "url": "https://x", "events": ["deployed"]}]}"#.utf8), source: "test")
+            try Config.decode(
+                Data(#"{"notify": [{"kind": "ntfy", "url": "https://x", "events": ["deployed"]}]}"#.utf8),
+                source: "test"
+            )
         }
         #expect(throws: (any Error).self) {
             try Config.decode(Data(#"{"notify": [{"kind": "command"}]}"#.utf8), source: "test")

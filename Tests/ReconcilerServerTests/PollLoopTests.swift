@@ -13,11 +13,17 @@ struct PollLoopTests {
         func publish(_ event: NotificationEvent) { events.withLock { $0.append(event) } }
     }
 
-    func makeLoop(_ engine: RecordingEngine, options: DaemonOptions, notifier: any NotificationSink = NoNotifications())
+    func makeLoop(
+        _ engine: RecordingEngine,
+        options: DaemonOptions,
+        notifier: any NotificationSink = NoNotifications()
+    )
         -> (PollLoop, Wakeup, DaemonState)
     {
         let wakeup = Wakeup()
-        let state = DaemonState(DaemonSnapshot(startedAt: Date(), pollInterval: options.pollInterval, healWindow: options.healWindow))
+        let state = DaemonState(
+            DaemonSnapshot(startedAt: Date(), pollInterval: options.pollInterval, healWindow: options.healWindow)
+        )
         let loop = PollLoop(
             engine: engine,
             wakeup: wakeup,
@@ -68,7 +74,10 @@ struct PollLoopTests {
 
     @Test func fetchFailuresBackOffAndRecover() async {
         let engine = RecordingEngine(outcomes: [.fetchFailed("unreachable"), .fetchFailed("unreachable")])
-        let (loop, _, state) = makeLoop(engine, options: DaemonOptions(pollInterval: .milliseconds(200), debounce: .zero, heal: false))
+        let (loop, _, state) = makeLoop(
+            engine,
+            options: DaemonOptions(pollInterval: .milliseconds(200), debounce: .zero, heal: false)
+        )
         let task = Task { await loop.loop() }
         await waitUntil { state.snapshot.consecutiveFetchFailures == 1 }
         #expect(state.snapshot.fetchFailingSince != nil)
@@ -84,14 +93,34 @@ struct PollLoopTests {
     }
 
     @Test func healsWithinTheBudgetThenReportsExhaustionOnce() async {
-        let dead = EngineContainer(id: "c1", name: "p-app-1", project: "p", service: "app", state: "exited", status: "Exited (1) now")
+        let dead = EngineContainer(
+            id: "c1",
+            name: "p-app-1",
+            project: "p",
+            service: "app",
+            state: "exited",
+            status: "Exited (1) now"
+        )
         let engine = RecordingEngine(
-            live: [LiveUnit(id: "app", project: "p", recordedState: .running, containers: [dead], restartPolicies: ["c1": "always"])]
+            live: [
+                LiveUnit(
+                    id: "app",
+                    project: "p",
+                    recordedState: .running,
+                    containers: [dead],
+                    restartPolicies: ["c1": "always"]
+                )
+            ]
         )
         let notes = Collected()
         let (loop, _, state) = makeLoop(
             engine,
-            options: DaemonOptions(pollInterval: .milliseconds(50), debounce: .zero, healBudget: 2, healWindow: .seconds(600)),
+            options: DaemonOptions(
+                pollInterval: .milliseconds(50),
+                debounce: .zero,
+                healBudget: 2,
+                healWindow: .seconds(600)
+            ),
             notifier: notes
         )
         let task = Task { await loop.loop() }

@@ -10,7 +10,9 @@ struct PushEventTests {
 
     @Test func githubPingIsAPing() throws {
         let body = try WebhookFixtures.bytes("github/ping-payload.json")
-        #expect(PushEvent.decide(.github, header: headers(["X-GitHub-Event": "ping"]), body: body, branch: "main") == .ping)
+        #expect(
+            PushEvent.decide(.github, header: headers(["X-GitHub-Event": "ping"]), body: body, branch: "main") == .ping
+        )
         // Without the event header the payload still says what it is.
         #expect(PushEvent.decide(.github, header: headers([:]), body: body, branch: "main") == .ping)
     }
@@ -18,7 +20,13 @@ struct PushEventTests {
     @Test(arguments: ["push-payload.json", "push-1.payload.json"])
     func githubTagDeletionIsIgnored(_ name: String) throws {
         let body = try WebhookFixtures.bytes("github/\(name)")
-        guard case .ignored(let why) = PushEvent.decide(.github, header: headers(["X-GitHub-Event": "push"]), body: body, branch: "main")
+        guard
+            case .ignored(let why) = PushEvent.decide(
+                .github,
+                header: headers(["X-GitHub-Event": "push"]),
+                body: body,
+                branch: "main"
+            )
         else {
             Issue.record("a tag deletion was not ignored")
             return
@@ -42,7 +50,13 @@ struct PushEventTests {
 
     @Test func otherGithubEventsAreIgnored() throws {
         let body = Array(#"{"action":"opened","number":1}"#.utf8)
-        guard case .ignored = PushEvent.decide(.github, header: headers(["X-GitHub-Event": "pull_request"]), body: body, branch: "main")
+        guard
+            case .ignored = PushEvent.decide(
+                .github,
+                header: headers(["X-GitHub-Event": "pull_request"]),
+                body: body,
+                branch: "main"
+            )
         else {
             Issue.record("a pull_request event was not ignored")
             return
@@ -58,7 +72,12 @@ struct PushEventTests {
     @Test(arguments: ["X-Gitea-Event", "X-Forgejo-Event", "X-Gogs-Event"])
     func giteaPush(_ header: String) {
         #expect(
-            PushEvent.decide(.gitea, header: headers([header: "push"]), body: Array(Self.giteaPush.utf8), branch: "main")
+            PushEvent.decide(
+                .gitea,
+                header: headers([header: "push"]),
+                body: Array(Self.giteaPush.utf8),
+                branch: "main"
+            )
                 == .push(commit: "2222222222222222222222222222222222222222")
         )
     }
@@ -75,7 +94,13 @@ struct PushEventTests {
             PushEvent.decide(.gitlab, header: headers(["X-Gitlab-Event": "Push Hook"]), body: push, branch: "main")
                 == .push(commit: "3333333333333333333333333333333333333333")
         )
-        guard case .ignored = PushEvent.decide(.gitlab, header: headers(["X-Gitlab-Event": "Tag Push Hook"]), body: push, branch: "main")
+        guard
+            case .ignored = PushEvent.decide(
+                .gitlab,
+                header: headers(["X-Gitlab-Event": "Tag Push Hook"]),
+                body: push,
+                branch: "main"
+            )
         else {
             Issue.record("a GitLab tag push was not ignored")
             return
@@ -94,13 +119,29 @@ struct PushEventTests {
 
     @Test func genericWithAndWithoutBody() {
         #expect(PushEvent.decide(.generic, header: headers([:]), body: [], branch: "main") == .push(commit: nil))
-        #expect(PushEvent.decide(.generic, header: headers([:]), body: Array("{}".utf8), branch: "main") == .push(commit: nil))
-        guard case .ignored = PushEvent.decide(.generic, header: headers([:]), body: Array(#"{"ref":"refs/heads/dev"}"#.utf8), branch: "main")
+        #expect(
+            PushEvent.decide(.generic, header: headers([:]), body: Array("{}".utf8), branch: "main")
+                == .push(commit: nil)
+        )
+        guard
+            case .ignored = PushEvent.decide(
+                .generic,
+                header: headers([:]),
+                body: Array(#"{"ref":"refs/heads/dev"}"#.utf8),
+                branch: "main"
+            )
         else {
             Issue.record("a generic push to another branch was not ignored")
             return
         }
-        guard case .invalid = PushEvent.decide(.generic, header: headers([:]), body: Array("not json".utf8), branch: "main") else {
+        guard
+            case .invalid = PushEvent.decide(
+                .generic,
+                header: headers([:]),
+                body: Array("not json".utf8),
+                branch: "main"
+            )
+        else {
             Issue.record("a non-JSON body was accepted")
             return
         }

@@ -34,7 +34,9 @@ struct RouteTests {
 
     func signed(_ body: [UInt8], event: String = "push") -> HTTPFields {
         var headers = HTTPFields()
-        headers[HTTPField.Name("X-Hub-Signature-256")!] = WebhookVerifier(secret: Array(Self.secret.utf8)).signature(body)
+        headers[HTTPField.Name("X-Hub-Signature-256")!] = WebhookVerifier(secret: Array(Self.secret.utf8)).signature(
+            body
+        )
         headers[HTTPField.Name("X-GitHub-Event")!] = event
         headers[.contentType] = "application/json"
         return headers
@@ -47,10 +49,16 @@ struct RouteTests {
     @Test func signedPushToTheBranchIsAcceptedAndQueuesOnePoll() async throws {
         let daemon = makeDaemon()
         let body = Array(
-            #"{"ref":"refs/heads/main","after":"2222222222222222222222222222222222222222","before":"1111111111111111111111111111111111111111"}"#.utf8
+            #"{"ref":"refs/heads/main","after":"2222222222222222222222222222222222222222","before":"1111111111111111111111111111111111111111"}"#
+                .utf8
         )
         try await app(daemon).test(.router) { client in
-            try await client.execute(uri: "/hooks/github", method: .post, headers: signed(body), body: ByteBuffer(bytes: body)) {
+            try await client.execute(
+                uri: "/hooks/github",
+                method: .post,
+                headers: signed(body),
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .accepted)
                 let object = json($0.body)
                 #expect(object["accepted"] as? Bool == true)
@@ -64,7 +72,12 @@ struct RouteTests {
         let daemon = makeDaemon()
         let body = try WebhookFixtures.bytes("github/ping-payload.json")
         try await app(daemon).test(.router) { client in
-            try await client.execute(uri: "/hooks/github", method: .post, headers: signed(body, event: "ping"), body: ByteBuffer(bytes: body)) {
+            try await client.execute(
+                uri: "/hooks/github",
+                method: .post,
+                headers: signed(body, event: "ping"),
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .ok)
             }
         }
@@ -77,7 +90,12 @@ struct RouteTests {
         let branch = try WebhookFixtures.bytes("github/push-with-new-branch.payload.json")
         try await app(daemon).test(.router) { client in
             for body in [tag, branch] {
-                try await client.execute(uri: "/hooks/github", method: .post, headers: signed(body), body: ByteBuffer(bytes: body)) {
+                try await client.execute(
+                    uri: "/hooks/github",
+                    method: .post,
+                    headers: signed(body),
+                    body: ByteBuffer(bytes: body)
+                ) {
                     #expect($0.status == .accepted)
                     #expect((json($0.body)["ignored"] as? String)?.isEmpty == false)
                 }
@@ -93,7 +111,12 @@ struct RouteTests {
         forged[HTTPField.Name("X-Hub-Signature-256")!] = "sha256=" + String(repeating: "ab", count: 32)
         let headers = forged
         try await app(daemon).test(.router) { client in
-            try await client.execute(uri: "/hooks/github", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+            try await client.execute(
+                uri: "/hooks/github",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .unauthorized)
                 #expect(!String(buffer: $0.body).contains(Self.secret))
             }
@@ -115,8 +138,14 @@ struct RouteTests {
             // Even a good signature is refused while the address is locked out.
             let body = Array("{}".utf8)
             var headers = HTTPFields()
-            headers[HTTPField.Name("X-Reconciler-Signature")!] = WebhookVerifier(secret: Array(Self.secret.utf8)).signature(body)
-            try await client.execute(uri: "/hooks/generic", method: .post, headers: headers, body: ByteBuffer(bytes: body)) {
+            headers[HTTPField.Name("X-Reconciler-Signature")!] = WebhookVerifier(secret: Array(Self.secret.utf8))
+                .signature(body)
+            try await client.execute(
+                uri: "/hooks/generic",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .tooManyRequests)
             }
         }
@@ -126,7 +155,12 @@ struct RouteTests {
         let daemon = makeDaemon()
         let body = [UInt8](repeating: UInt8(ascii: " "), count: (1 << 20) + 10)
         try await app(daemon).test(.router) { client in
-            try await client.execute(uri: "/hooks/github", method: .post, headers: signed(body), body: ByteBuffer(bytes: body)) {
+            try await client.execute(
+                uri: "/hooks/github",
+                method: .post,
+                headers: signed(body),
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .contentTooLarge)
             }
         }
@@ -134,12 +168,19 @@ struct RouteTests {
 
     @Test func gitlabAndGiteaPushes() async throws {
         let daemon = makeDaemon()
-        let body = Array(#"{"object_kind":"push","ref":"refs/heads/main","after":"3333333333333333333333333333333333333333"}"#.utf8)
+        let body = Array(
+            #"{"object_kind":"push","ref":"refs/heads/main","after":"3333333333333333333333333333333333333333"}"#.utf8
+        )
         try await app(daemon).test(.router) { client in
             var gitlab = HTTPFields()
             gitlab[HTTPField.Name("X-Gitlab-Token")!] = Self.secret
             gitlab[HTTPField.Name("X-Gitlab-Event")!] = "Push Hook"
-            try await client.execute(uri: "/hooks/gitlab", method: .post, headers: gitlab, body: ByteBuffer(bytes: body)) {
+            try await client.execute(
+                uri: "/hooks/gitlab",
+                method: .post,
+                headers: gitlab,
+                body: ByteBuffer(bytes: body)
+            ) {
                 #expect($0.status == .accepted)
                 #expect(json($0.body)["accepted"] as? Bool == true)
             }
@@ -147,7 +188,8 @@ struct RouteTests {
             let hex = String(WebhookVerifier(secret: Array(Self.secret.utf8)).signature(body).dropFirst(7))
             gitea[HTTPField.Name("X-Gitea-Signature")!] = hex
             gitea[HTTPField.Name("X-Gitea-Event")!] = "push"
-            try await client.execute(uri: "/hooks/gitea", method: .post, headers: gitea, body: ByteBuffer(bytes: body)) {
+            try await client.execute(uri: "/hooks/gitea", method: .post, headers: gitea, body: ByteBuffer(bytes: body))
+            {
                 #expect($0.status == .accepted)
                 #expect(json($0.body)["accepted"] as? Bool == true)
             }

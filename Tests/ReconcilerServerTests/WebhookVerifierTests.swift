@@ -20,7 +20,9 @@ struct WebhookVerifierTests {
         #expect(verifier.verify(.github, body: body, header: headers(["X-Hub-Signature-256": expected])))
     }
 
-    @Test(arguments: ["ping-payload.json", "push-payload.json", "push-1.payload.json", "push-with-new-branch.payload.json"])
+    @Test(arguments: [
+        "ping-payload.json", "push-payload.json", "push-1.payload.json", "push-with-new-branch.payload.json",
+    ])
     func githubSignatureOverTheRawFixtureBytes(_ name: String) throws {
         let body = try WebhookFixtures.bytes("github/\(name)")
         let verifier = WebhookVerifier(secret: secret)
@@ -30,7 +32,13 @@ struct WebhookVerifierTests {
         var changed = body
         changed[changed.count / 2] ^= 1
         #expect(!verifier.verify(.github, body: changed, header: headers(["X-Hub-Signature-256": signature])))
-        #expect(!WebhookVerifier(secret: Array("other".utf8)).verify(.github, body: body, header: headers(["X-Hub-Signature-256": signature])))
+        #expect(
+            !WebhookVerifier(secret: Array("other".utf8)).verify(
+                .github,
+                body: body,
+                header: headers(["X-Hub-Signature-256": signature])
+            )
+        )
     }
 
     @Test func missingMalformedAndPrefixlessSignaturesFail() throws {
@@ -40,7 +48,9 @@ struct WebhookVerifierTests {
         #expect(!verifier.verify(.github, body: body, header: headers([:])))
         #expect(!verifier.verify(.github, body: body, header: headers(["X-Hub-Signature-256": hex])))
         #expect(!verifier.verify(.github, body: body, header: headers(["X-Hub-Signature-256": "sha256=zz"])))
-        #expect(!verifier.verify(.github, body: body, header: headers(["X-Hub-Signature-256": "sha256=" + hex.dropLast(2)])))
+        #expect(
+            !verifier.verify(.github, body: body, header: headers(["X-Hub-Signature-256": "sha256=" + hex.dropLast(2)]))
+        )
         #expect(!verifier.verify(.github, body: body, header: headers(["X-Hub-Signature": "sha1=" + hex])))
     }
 

@@ -162,7 +162,11 @@ private struct ConfigReader {
             var target = NotifyTarget(kind: kind)
             if kind == .command {
                 guard let value = object["command"] else {
-                    throw error(.missingKey, "\(keyPath).command", "missing; a command notifier needs an argument vector")
+                    throw error(
+                        .missingKey,
+                        "\(keyPath).command",
+                        "missing; a command notifier needs an argument vector"
+                    )
                 }
                 target.command = try command(value, at: "\(keyPath).command")
             } else {
@@ -174,11 +178,17 @@ private struct ConfigReader {
                     ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
                     !url[scheme.upperBound...].isEmpty
                 else {
-                    throw error(.invalidValue, "\(keyPath).url", "expected an http:// or https:// URL, found \"\(url)\"")
+                    throw error(
+                        .invalidValue,
+                        "\(keyPath).url",
+                        "expected an http:// or https:// URL, found \"\(url)\""
+                    )
                 }
                 target.url = url
             }
-            if let value = object["format"], case .string(let name) = value, let format = NotifyTarget.Format(rawValue: name) {
+            if let value = object["format"], case .string(let name) = value,
+                let format = NotifyTarget.Format(rawValue: name)
+            {
                 target.format = format
             }
             if let value = object["events"] {

@@ -1,5 +1,4 @@
 import Foundation
-
 import Glibc
 
 /// A response read off the wire by ``WireHTTPClient``.
@@ -189,7 +188,9 @@ package struct WireHTTPClient: Sendable {
         var headers: [String: String] = [:]
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces
+            )
         }
         var body = Array(raw[headEnd.upperBound...])
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {

@@ -48,7 +48,8 @@ package final class DaemonMetrics: Sendable {
     }
 
     package func poll(result: String, at date: Date = Date()) {
-        CoreMetrics.Counter(label: "reconciler_polls_total", dimensions: [("result", result)], factory: factory).increment()
+        CoreMetrics.Counter(label: "reconciler_polls_total", dimensions: [("result", result)], factory: factory)
+            .increment()
         lastPoll.record(date.timeIntervalSince1970)
     }
 

@@ -11,7 +11,11 @@ enum Reply {
         return raw(status, contentType: "application/json", data + Data("\n".utf8))
     }
 
-    static func text(_ status: HTTPResponse.Status, _ text: String, contentType: String = "text/plain; charset=utf-8")
+    static func text(
+        _ status: HTTPResponse.Status,
+        _ text: String,
+        contentType: String = "text/plain; charset=utf-8"
+    )
         -> Response
     {
         raw(status, contentType: contentType, Data(text.utf8))

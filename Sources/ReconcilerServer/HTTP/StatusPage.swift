@@ -32,7 +32,8 @@ package enum StatusPage {
             html += "<br>Next poll: \(e(next.formatted(.iso8601)))"
         }
         if let degraded = report.degraded {
-            html += "<br><span class=\"bad\">Degraded since \(e(degraded.at.formatted(.iso8601))): \(e(degraded.reason))</span>"
+            html +=
+                "<br><span class=\"bad\">Degraded since \(e(degraded.at.formatted(.iso8601))): \(e(degraded.reason))</span>"
         }
         if let hold = report.hold {
             html += "<br><span class=\"warn\">Held at \(e(String(hold.commit.prefix(12)))): \(e(hold.reason))</span>"
@@ -40,20 +41,25 @@ package enum StatusPage {
         if !report.drift.isEmpty {
             html += "<br><span class=\"bad\">Drift: \(e(report.drift.joined(separator: ", ")))</span>"
         }
-        html += "</p>\n<h2>Units</h2>\n<table><tr><th>unit</th><th>live</th><th>state</th><th>commit</th><th>heals</th></tr>\n"
+        html +=
+            "</p>\n<h2>Units</h2>\n<table><tr><th>unit</th><th>live</th><th>state</th><th>commit</th><th>heals</th></tr>\n"
         for unit in report.units {
             let live = unit.live ?? "-"
             let liveCSS = live.hasPrefix("running") ? "ok" : (unit.live == nil ? "" : "bad")
-            let budget = daemon.healBudget[unit.id].map { "\($0.used)/\($0.limit)\($0.exhausted ? " exhausted" : "")" } ?? ""
+            let budget =
+                daemon.healBudget[unit.id].map { "\($0.used)/\($0.limit)\($0.exhausted ? " exhausted" : "")" } ?? ""
             html += "<tr><td><b>\(e(unit.id))</b></td><td class=\"\(liveCSS)\">\(e(live))</td>"
             html += "<td>\(e(unit.state))\(unit.message.map { "<br><small>\(e($0))</small>" } ?? "")</td>"
-            html += "<td><code>\(e(unit.commit.map { String($0.prefix(12)) } ?? "-"))</code></td><td>\(e(budget))</td></tr>\n"
+            html +=
+                "<td><code>\(e(unit.commit.map { String($0.prefix(12)) } ?? "-"))</code></td><td>\(e(budget))</td></tr>\n"
         }
-        html += "</table>\n<h2>Last deployments</h2>\n<table><tr><th>#</th><th>when</th><th>trigger</th><th>commit</th><th>result</th></tr>\n"
+        html +=
+            "</table>\n<h2>Last deployments</h2>\n<table><tr><th>#</th><th>when</th><th>trigger</th><th>commit</th><th>result</th></tr>\n"
         for d in history {
             let css = d.result == .succeeded ? "ok" : (d.result == .running ? "warn" : "bad")
             html += "<tr><td>\(d.id)</td><td>\(e(d.startedAt.formatted(.iso8601)))</td><td>\(e(d.trigger))</td>"
-            html += "<td><code>\(e(String(d.toCommit.prefix(12))))</code></td><td class=\"\(css)\">\(e(d.result.rawValue))"
+            html +=
+                "<td><code>\(e(String(d.toCommit.prefix(12))))</code></td><td class=\"\(css)\">\(e(d.result.rawValue))"
             if !d.steps.isEmpty || d.message != nil {
                 html += "<details><summary>\(d.steps.count) step(s)</summary>"
                 if let m = d.message { html += "<p>\(e(m))</p>" }
@@ -68,7 +74,8 @@ package enum StatusPage {
             html += "</td></tr>\n"
         }
         html += "</table>\n<p><small>Polling every \(Int(daemon.pollIntervalSeconds)) s · "
-        html += "<a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a>"
+        html +=
+            "<a href=\"/status\">/status</a> · <a href=\"/metrics\">/metrics</a> · <a href=\"/healthz\">/healthz</a>"
         html += "</small></p>\n</body></html>\n"
         return html
     }

@@ -13,7 +13,8 @@ package enum HealPolicy {
             if c.state == "restarting" || c.state == "paused" || c.state == "removing" { continue }
             let policy = unit.restartPolicies[c.id] ?? "unknown"
             if shouldRun(policy: policy, exitCode: c.exitCode) {
-                return "container \(c.name) is \(c.state)\(c.exitCode.map { " (exit \($0))" } ?? "") with restart policy \(policy)"
+                return
+                    "container \(c.name) is \(c.state)\(c.exitCode.map { " (exit \($0))" } ?? "") with restart policy \(policy)"
             }
         }
         return nil

@@ -66,7 +66,8 @@ package final class DaemonState: Sendable {
         let last = s.lastPollAt ?? s.startedAt
         // A long deploy is the loop working, not stuck; back-off waits are the loop working too.
         if !s.deploying, s.consecutiveFetchFailures == 0, now.timeIntervalSince(last) > allowance {
-            return "no poll completed for \(Int(now.timeIntervalSince(last))) s (interval \(Int(s.pollIntervalSeconds)) s)"
+            return
+                "no poll completed for \(Int(now.timeIntervalSince(last))) s (interval \(Int(s.pollIntervalSeconds)) s)"
         }
         if let next = s.nextPollAt, !s.deploying, now.timeIntervalSince(next) > allowance {
             return "the poll loop is late by \(Int(now.timeIntervalSince(next))) s"

@@ -126,7 +126,10 @@ package final class PollLoop: Service, Sendable {
             }
             logger.warning(
                 "fetch failed",
-                metadata: ["trigger": "\(trigger.rawValue)", "failing.since": "\(since.formatted(.iso8601))", "error": "\(why)"]
+                metadata: [
+                    "trigger": "\(trigger.rawValue)", "failing.since": "\(since.formatted(.iso8601))",
+                    "error": "\(why)",
+                ]
             )
             if now.timeIntervalSince(since) >= options.notifyFetchFailureAfter.seconds {
                 let first = fetchFailureNotified.withLock { sent in
@@ -221,7 +224,8 @@ package final class PollLoop: Service, Sendable {
                             kind: .healBudgetExhausted,
                             commit: nil,
                             units: [unit.id],
-                            message: "\(options.healBudget) heals in \(Int(options.healWindow.seconds / 60)) min; \(reason)"
+                            message:
+                                "\(options.healBudget) heals in \(Int(options.healWindow.seconds / 60)) min; \(reason)"
                         )
                     )
                 }
@@ -259,7 +263,8 @@ package final class PollLoop: Service, Sendable {
         guard let marks = try? engine.marks() else { return }
         var up: [String: Bool] = [:]
         for unit in live ?? [] {
-            up[unit.id] = !unit.containers.isEmpty && unit.containers.allSatisfy { $0.state == "running" || $0.exitCode == 0 }
+            up[unit.id] =
+                !unit.containers.isEmpty && unit.containers.allSatisfy { $0.state == "running" || $0.exitCode == 0 }
         }
         metrics.update(
             from: StatusSummary(deployedCommit: marks.deployed, degraded: marks.degraded, held: marks.held, unitsUp: up)

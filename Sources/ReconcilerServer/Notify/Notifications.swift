@@ -57,7 +57,13 @@ package final class Notifier: NotificationSink {
             if attempt > 0 { try? await Task.sleep(for: retryDelays[attempt - 1]) }
             do {
                 try await send(event, to: target)
-                logger.debug("notified", metadata: ["notify.index": "\(index)", "notify.kind": "\(target.kind.rawValue)", "event": "\(event.kind.rawValue)"])
+                logger.debug(
+                    "notified",
+                    metadata: [
+                        "notify.index": "\(index)", "notify.kind": "\(target.kind.rawValue)",
+                        "event": "\(event.kind.rawValue)",
+                    ]
+                )
                 return
             } catch {
                 lastError = "\(error)"
@@ -111,7 +117,10 @@ package final class Notifier: NotificationSink {
             var headers = [
                 ("Title", "reconciler: \(event.kind.rawValue)"),
                 ("Tags", event.kind == .succeeded || event.kind == .healed ? "white_check_mark" : "warning"),
-                ("Priority", [.degraded, .rolledBack, .failed, .healBudgetExhausted].contains(event.kind) ? "high" : "default"),
+                (
+                    "Priority",
+                    [.degraded, .rolledBack, .failed, .healBudgetExhausted].contains(event.kind) ? "high" : "default"
+                ),
             ]
             if let file = target.tokenFile { headers.append(("Authorization", "Bearer \(try Self.readToken(file))")) }
             try await check(poster.post(target.url, headers: headers, body: Data(event.summary.utf8)))
@@ -125,7 +134,9 @@ package final class Notifier: NotificationSink {
                 "title": "reconciler: \(event.kind.rawValue)", "message": event.summary,
                 "priority": event.kind == .succeeded || event.kind == .healed ? 4 : 8,
             ])
-            let url = target.url.hasSuffix("/message") ? target.url : target.url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/message"
+            let url =
+                target.url.hasSuffix("/message")
+                ? target.url : target.url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/message"
             try await check(poster.post(url, headers: headers, body: body))
         }
     }

@@ -38,7 +38,10 @@ package enum TriggerSocket {
             )
         }
         guard response.status == 202 else {
-            throw ReconcilerError(.configuration, "the daemon refused the trigger: HTTP \(response.status) \(response.text)")
+            throw ReconcilerError(
+                .configuration,
+                "the daemon refused the trigger: HTTP \(response.status) \(response.text)"
+            )
         }
         return response.text
     }

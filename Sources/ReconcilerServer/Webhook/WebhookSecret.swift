@@ -5,7 +5,8 @@ import ReconcilerCore
 /// error says how to fix it. The secret itself never appears in a message.
 package enum WebhookSecret {
     package static func load(_ path: String?) throws -> [UInt8] {
-        let create = "Create one with: umask 077; head -c 32 /dev/urandom | base64 > FILE (and give the same value to the forge)."
+        let create =
+            "Create one with: umask 077; head -c 32 /dev/urandom | base64 > FILE (and give the same value to the forge)."
         guard let path else {
             throw ReconcilerError(
                 .configuration,
