@@ -108,7 +108,7 @@ package struct Daemon: Sendable {
             logger: quiet
         )
         let trigger = Application(
-            router: TriggerSocket.router(wakeup: wakeup),
+            router: TriggerSocket.router(wakeup: wakeup, state: state),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "reconciler-trigger"),
             onServerRunning: { _ in
                 chmod(socketPath, 0o600)

@@ -21,7 +21,7 @@ final class DaemonProcess: @unchecked Sendable {
         self.homelab = homelab
         port = try Self.freePort()
         logPath = homelab.dir.appending("daemon-\(UUID().uuidString.prefix(6)).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: ReconcilerBinary.path)
         process.arguments =

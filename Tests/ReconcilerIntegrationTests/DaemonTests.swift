@@ -199,6 +199,8 @@ struct DaemonTests {
         }
         #expect((snapshot["fetchError"] as? String)?.contains("origin") == true, "\(snapshot)")
         #expect(try daemon.get("/").text.contains("fetch failing"))
+        let cli = try ReconcilerBinary.run(["status"], homelab: d.homelab)
+        #expect(cli.stdout.contains("FETCH FAILING since"), "\(cli.output)")
         #expect(try daemon.metric("reconciler_fetch_failures_total") >= 2)
 
         try FileManager.default.moveItem(atPath: d.homelab.remote + ".gone", toPath: d.homelab.remote)
