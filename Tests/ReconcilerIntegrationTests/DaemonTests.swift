@@ -167,6 +167,27 @@ struct DaemonTests {
         #expect(none.stderr.contains("no reconciler daemon"), "\(none.output)")
     }
 
+    @Test func refusesToStartWithASecretFileOthersCanRead() throws {
+        let d = try DaemonLab()
+        defer { d.tearDown() }
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: d.secretFile)
+        let run = try ReconcilerBinary.run(
+            ["run", "--listen", "127.0.0.1:\(try DaemonProcess.freePort())"],
+            homelab: d.homelab
+        )
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.stderr.contains("chmod 600 \(d.secretFile)"), "\(run.output)")
+        #expect(!run.output.contains(d.secret))
+        try "".write(toFile: d.secretFile, atomically: false, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: d.secretFile)
+        let empty = try ReconcilerBinary.run(
+            ["run", "--listen", "127.0.0.1:\(try DaemonProcess.freePort())"],
+            homelab: d.homelab
+        )
+        #expect(empty.status == 1)
+        #expect(empty.stderr.contains("is empty"), "\(empty.output)")
+    }
+
     @Test func pollingAlonePicksUpAPushAndBacksOffWhileTheRemoteIsGone() throws {
         let d = try DaemonLab()
         defer { d.tearDown() }
