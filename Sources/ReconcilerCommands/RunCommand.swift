@@ -20,19 +20,25 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "host:port for HTTP (default: webhook.listen, else 127.0.0.1:9876).")
     var listen: String?
 
+    @Option(
+        name: .customLong("webhook-secret-file"),
+        help: "The webhook secret file (default: webhook.secretFile); mode 0600."
+    )
+    var webhookSecretFile: String?
+
     @Option(name: .customLong("poll-interval"), help: "Override pollInterval (e.g. 30s, 5m).")
     var pollInterval: String?
 
     @Option(
         name: .customLong("shutdown-grace"),
-        help: "How long a running step may take to finish after SIGTERM (default 60s)."
+        help: "How long a running step may take to finish after SIGTERM."
     )
     var shutdownGrace: String = "60s"
 
-    @Option(name: .customLong("heal-budget"), help: "Heals per unit within --heal-window (default 5).")
+    @Option(name: .customLong("heal-budget"), help: "Heals per unit within --heal-window.")
     var healBudget: Int = 5
 
-    @Option(name: .customLong("heal-window"), help: "The heal budget's window (default 30m).")
+    @Option(name: .customLong("heal-window"), help: "The heal budget's window.")
     var healWindow: String = "30m"
 
     @Flag(name: .customLong("no-heal"), help: "Do not bring back containers that died.")
@@ -74,7 +80,7 @@ struct RunCommand: AsyncParsableCommand {
             defer { daemonLock.release() }
 
             let config = try reconciler.currentConfig()
-            let secret = try config.webhook?.secretFile.map { try WebhookSecret.load($0) }
+            let secret = try (webhookSecretFile ?? config.webhook?.secretFile).map { try WebhookSecret.load($0) }
             if secret == nil {
                 logger.warning("webhook.secretFile is not set: webhooks are off, the daemon polls only")
             }

@@ -58,8 +58,9 @@ in
         type = lib.types.nullOr lib.types.str;
         default = null;
         description = ''
-          File holding the webhook secret (mode 0600, owned by root). It must also be named by webhook.secretFile in
-          reconciler.json or the host config; the daemon refuses to start if it is missing, empty or readable by others.
+          File holding the webhook secret (mode 0600, owned by root), passed as --webhook-secret-file (it wins over
+          webhook.secretFile in reconciler.json). The daemon refuses to start if it is missing, empty or readable by
+          others. null: webhook.secretFile from the configuration, else webhooks off.
         '';
       };
     };
@@ -96,6 +97,7 @@ in
           [ "${cfg.package}/bin/reconciler" "run" "--repo" cfg.repo "--state-dir" cfg.stateDir "--listen" cfg.webhook.listen ]
           ++ lib.optionals (cfg.configFile != null) [ "--config" "${cfg.configFile}" ]
           ++ lib.optionals (cfg.pollInterval != null) [ "--poll-interval" cfg.pollInterval ]
+          ++ lib.optionals (cfg.webhook.secretFile != null) [ "--webhook-secret-file" cfg.webhook.secretFile ]
         );
         Restart = "on-failure";
         RestartSec = "10s";
