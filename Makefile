@@ -15,6 +15,8 @@ endif
 SWIFT ?= swift
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SYSTEMDDIR ?= /etc/systemd/system
+DATADIR ?= $(PREFIX)/share/reconciler
 # Extra arguments for `swift test`, e.g. make test TEST_ARGS='--filter DockerRigTests'
 TEST_ARGS ?=
 # Findings fail the lint; make lint LINT_FLAGS= only reports them
@@ -38,6 +40,11 @@ lint: swift-toolchain
 install: swift-toolchain
 	$(SWIFT) build -c release
 	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/reconciler" "$(DESTDIR)$(BINDIR)/reconciler"
+	sed 's|/usr/local/bin/reconciler|$(BINDIR)/reconciler|' contrib/reconciler.service > reconciler.service.tmp
+	install -D -m 0644 reconciler.service.tmp "$(DESTDIR)$(SYSTEMDDIR)/reconciler.service"
+	rm -f reconciler.service.tmp
+	install -D -m 0644 nixos/modules/reconciler.nix "$(DESTDIR)$(DATADIR)/nixos/reconciler.nix"
+	@echo "Installed. Plain systemd: systemctl daemon-reload && systemctl enable --now reconciler (see docs/running.md)."
 
 demo: swift-toolchain
 	@scripts/demo.sh

@@ -14,6 +14,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The daemon: HTTP server, services, metrics, HMAC. Traits off: no swift-configuration in the build.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,9 +43,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ReconcilerServer",
+            dependencies: [
+                "ReconcilerCore",
+                "Git",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ReconcilerCommands",
             dependencies: [
                 "ReconcilerCore",
+                "ReconcilerServer",
                 "Git",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,8 +101,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ReconcilerServerTests",
+            dependencies: [
+                "ReconcilerServer",
+                "ReconcilerCore",
+                "ReconcilerTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ReconcilerIntegrationTests",
-            dependencies: ["ReconcilerCore", "ReconcilerTesting"],
+            dependencies: ["ReconcilerCore", "ReconcilerServer", "ReconcilerTesting"],
             swiftSettings: swiftSettings
         ),
     ]

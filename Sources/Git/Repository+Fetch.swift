@@ -37,9 +37,12 @@ extension Repository {
             )
         }
         return try withRepository { repo in
-            var handle: OpaquePointer?
+            var handle: OpaquePointer? = remoteHandles.withLock { $0[remote]?.pointer }
+            let cached = handle != nil
             let trackingRemote: String
-            if RemoteLocation.looksLikeURL(remote) {
+            if cached {
+                trackingRemote = RemoteLocation.looksLikeURL(remote) ? Self.anonymousRemoteName : remote
+            } else if RemoteLocation.looksLikeURL(remote) {
                 try check(
                     git_remote_create_anonymous(&handle, repo, remote),
                     "git_remote_create_anonymous",
@@ -62,7 +65,10 @@ extension Repository {
                 try check(rc, "git_remote_lookup", context: remote)
                 trackingRemote = remote
             }
-            defer { git_remote_free(handle) }
+            if !cached, let handle {
+                let kept = RemoteHandle(pointer: handle)
+                remoteHandles.withLock { $0[remote] = kept }
+            }
             let url = string(git_remote_url(handle)) ?? remote
             let session = FetchSession(remote: remote, url: url, credentials: credentials, timeout: timeout)
             if session.location.transport == .local {

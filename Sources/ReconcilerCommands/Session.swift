@@ -47,7 +47,12 @@ struct Session {
         var lock: FileLock?
         if locking {
             do {
-                lock = try FileLock.acquire(path: "\(directory)/reconciler.lock", command: "reconciler \(command)")
+                // A running daemon holds the lock only for a moment per poll: wait that out.
+                lock = try FileLock.acquire(
+                    path: "\(directory)/reconciler.lock",
+                    command: "reconciler \(command)",
+                    patience: .seconds(15)
+                )
             } catch {
                 throw ReconcilerError(.locked, "\(error)")
             }

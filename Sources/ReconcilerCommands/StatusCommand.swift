@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Git
 import ReconcilerCore
+import ReconcilerServer
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,6 +24,8 @@ struct StatusCommand: AsyncParsableCommand {
                 Console.line(StableJSON.encode(report))
             } else {
                 Console.line(render(report))
+                let stateDirectory = (session.reconciler.store.path as NSString).deletingLastPathComponent
+                if let daemon = TriggerSocket.statusLine(stateDirectory: stateDirectory) { Console.line(daemon) }
             }
             return report.exitCode.rawValue
         }

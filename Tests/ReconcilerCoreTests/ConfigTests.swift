@@ -97,7 +97,7 @@ import Testing
             (
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
-                    + "stateDir, system, services, units, groups, webhook, notify, auth, verify, allowRewrite, "
+                    + "stateDir, system, services, units, groups, webhook, notify, notifyFetchFailureAfter, auth, verify, allowRewrite, "
                     + "allowInsecureTransport, networks"
             ),
             (
@@ -114,7 +114,7 @@ import Testing
             ),
             (
                 #"{"notify": [{"url": "https://a.example"}, {"url": "https://b.example", "fmt": "ntfy"}]}"#,
-                "reconciler.json: notify[1].fmt: unknown key; known keys: url, format"
+                "reconciler.json: notify[1].fmt: unknown key; known keys: url, format, kind, events, command, secretFile, tokenFile"
             ),
             (
                 #"{"webhook": {"secret": "hunter2"}}"#,

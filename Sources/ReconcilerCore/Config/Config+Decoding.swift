@@ -39,7 +39,7 @@ extension Config {
             at: "",
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
-                "groups", "webhook", "notify", "auth", "verify", "allowRewrite", "allowInsecureTransport",
+                "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite", "allowInsecureTransport",
                 "networks",
             ]
         )
@@ -56,6 +56,9 @@ extension Config {
         if let value = object["groups"] { config.groups = try reader.groups(value) }
         if let value = object["webhook"] { config.webhook = try reader.webhook(value) }
         if let value = object["notify"] { config.notify = try reader.notify(value) }
+        if let value = object["notifyFetchFailureAfter"] {
+            config.notifyFetchFailureAfter = try reader.duration(value, at: "notifyFetchFailureAfter")
+        }
         if let value = object["auth"] { config.auth = try reader.auth(value) }
         if let value = object["verify"] { config.verify = try reader.verify(value) }
         if let value = object["allowRewrite"] { config.allowRewrite = try reader.bool(value, at: "allowRewrite") }
@@ -159,25 +162,81 @@ private struct ConfigReader {
         var targets: [NotifyTarget] = []
         for (index, element) in elements.enumerated() {
             let keyPath = "notify[\(index)]"
-            let object = try object(element, at: keyPath, known: ["url", "format"])
-            guard let urlValue = object["url"] else {
-                throw error(.missingKey, "\(keyPath).url", "missing; every notify target needs a url")
-            }
-            let url = try string(urlValue, at: "\(keyPath).url")
-            guard let scheme = url.range(of: "://"),
-                ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
-                !url[scheme.upperBound...].isEmpty
-            else {
-                throw error(.invalidValue, "\(keyPath).url", "expected an http:// or https:// URL, found \"\(url)\"")
-            }
-            var target = NotifyTarget(url: url)
+            let object = try object(
+                element,
+                at: keyPath,
+                known: ["url", "format", "kind", "events", "command", "secretFile", "tokenFile"]
+            )
+            var kind = NotifyTarget.Kind.webhook
             if let value = object["format"] {
                 let name = try string(value, at: "\(keyPath).format")
                 guard let format = NotifyTarget.Format(rawValue: name) else {
                     let accepted = NotifyTarget.Format.allCases.map(\.rawValue).joined(separator: ", ")
                     throw error(.invalidValue, "\(keyPath).format", "unknown format \"\(name)\"; accepted: \(accepted)")
                 }
+                kind = NotifyTarget(url: "", format: format).kind
+            }
+            if let value = object["kind"] {
+                let name = try string(value, at: "\(keyPath).kind")
+                guard let named = NotifyTarget.Kind(rawValue: name) else {
+                    let accepted = NotifyTarget.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                    throw error(.invalidValue, "\(keyPath).kind", "unknown kind \"\(name)\"; accepted: \(accepted)")
+                }
+                kind = named
+            }
+            var target = NotifyTarget(kind: kind)
+            if kind == .command {
+                guard let value = object["command"] else {
+                    throw error(
+                        .missingKey,
+                        "\(keyPath).command",
+                        "missing; a command notifier needs an argument vector"
+                    )
+                }
+                target.command = try command(value, at: "\(keyPath).command")
+            } else {
+                guard let urlValue = object["url"] else {
+                    throw error(.missingKey, "\(keyPath).url", "missing; every notify target needs a url")
+                }
+                let url = try string(urlValue, at: "\(keyPath).url")
+                guard let scheme = url.range(of: "://"),
+                    ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
+                    !url[scheme.upperBound...].isEmpty
+                else {
+                    throw error(
+                        .invalidValue,
+                        "\(keyPath).url",
+                        "expected an http:// or https:// URL, found \"\(url)\""
+                    )
+                }
+                target.url = url
+            }
+            if let value = object["format"], case .string(let name) = value,
+                let format = NotifyTarget.Format(rawValue: name)
+            {
                 target.format = format
+            }
+            if let value = object["events"] {
+                guard case .array(let names) = value else {
+                    throw wrongType("\(keyPath).events", "an array of event names", value)
+                }
+                for (i, name) in names.enumerated() {
+                    let event = try string(name, at: "\(keyPath).events[\(i)]")
+                    guard NotifyTarget.eventNames.contains(event) else {
+                        throw error(
+                            .invalidValue,
+                            "\(keyPath).events[\(i)]",
+                            "unknown event \"\(event)\"; accepted: \(NotifyTarget.eventNames.joined(separator: ", "))"
+                        )
+                    }
+                    target.events.append(event)
+                }
+            }
+            if let value = object["secretFile"], value != .null {
+                target.secretFile = try nonEmptyString(value, at: "\(keyPath).secretFile")
+            }
+            if let value = object["tokenFile"], value != .null {
+                target.tokenFile = try nonEmptyString(value, at: "\(keyPath).tokenFile")
             }
             targets.append(target)
         }

@@ -25,6 +25,8 @@ package struct Config: Sendable, Equatable {
     package var webhook: WebhookConfig? = nil
     /// Where deploy results are announced.
     package var notify: [NotifyTarget] = []
+    /// How long fetching may keep failing before the daemon notifies `fetchFailing`.
+    package var notifyFetchFailureAfter: Duration = .seconds(30 * 60)
     /// How fetches authenticate (an extension to the contract).
     package var auth = AuthConfig()
     /// Which commits may be deployed by signature. Host-only.
@@ -108,17 +110,60 @@ package struct WebhookConfig: Sendable, Equatable {
 
 /// One place deploy results are posted: an entry of `notify` in reconciler.json.
 package struct NotifyTarget: Sendable, Equatable {
+    /// The older spelling of `kind` (`generic` is `webhook`).
     package enum Format: String, Sendable, Equatable, CaseIterable {
         case generic, discord, ntfy
     }
 
+    /// What the daemon sends and how.
+    package enum Kind: String, Sendable, Equatable, CaseIterable {
+        case webhook, ntfy, discord, gotify, command
+    }
+
+    /// The events an entry can pick (`events`); none listed means all of them.
+    package static let eventNames = [
+        "succeeded", "failed", "rolledBack", "degraded", "healed", "healBudgetExhausted", "fetchFailing",
+    ]
+
+    /// Where to send; empty for `command`.
     package var url: String
     package var format: Format
+    package var kind: Kind
+    /// Event names from `eventNames`; empty = every event.
+    package var events: [String] = []
+    /// `command`: the argument vector run with `RECONCILER_*` in its environment.
+    package var command: [String] = []
+    /// `webhook`: a file holding the key the body's HMAC-SHA256 is signed with (`X-Reconciler-Signature`).
+    package var secretFile: String? = nil
+    /// `gotify` (application token) or `ntfy` (access token): a file holding it.
+    package var tokenFile: String? = nil
 
     package init(url: String, format: Format = .generic) {
         self.url = url
         self.format = format
+        self.kind =
+            switch format {
+            case .generic: .webhook
+            case .discord: .discord
+            case .ntfy: .ntfy
+            }
     }
+
+    package init(kind: Kind, url: String = "", events: [String] = [], command: [String] = []) {
+        self.url = url
+        self.kind = kind
+        self.format =
+            switch kind {
+            case .discord: .discord
+            case .ntfy: .ntfy
+            default: .generic
+            }
+        self.events = events
+        self.command = command
+    }
+
+    /// Whether this entry wants `event`.
+    package func wants(_ event: String) -> Bool { events.isEmpty || events.contains(event) }
 }
 
 /// Credentials for fetching: `auth` in reconciler.json (an extension to the contract). Paths to files, never

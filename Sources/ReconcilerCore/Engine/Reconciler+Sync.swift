@@ -32,11 +32,17 @@ extension Reconciler {
     }
 
     /// `reconciler sync`: fetch, and deploy the remote head if it is new, not held and not known to fail.
-    package func sync(dryRun: Bool) async throws -> DeployOutcome {
+    package func sync(dryRun: Bool, trigger: DeploymentTrigger = .sync) async throws -> DeployOutcome {
         if !dryRun { try await recoverInterrupted() }
         try checkNotDegraded()
         let config = try currentConfig()
         let head = try fetchRemoteHead(config)
+        return try await deployIfNew(head, trigger: trigger, dryRun: dryRun)
+    }
+
+    /// Deploys a fetched head unless it is deployed already, held, or known to fail (the part of `sync` after the
+    /// fetch; the daemon fetches on its own to tell fetch failures apart).
+    package func deployIfNew(_ head: Commit, trigger: DeploymentTrigger, dryRun: Bool) async throws -> DeployOutcome {
         let deployed = try deployedCommit()
         if let deployed, deployed.id == head.id {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
@@ -58,7 +64,7 @@ extension Reconciler {
             )
         }
         try checkDrift()
-        return try await deploy(to: head, trigger: .sync, dryRun: dryRun)
+        return try await deploy(to: head, trigger: trigger, dryRun: dryRun)
     }
 
     /// What deploying `target` over `source` does: ``Planner`` on the diff, with the driver asked which of the

@@ -1,7 +1,13 @@
 /// What started a deployment (the `trigger` column of the history).
 package enum DeploymentTrigger: String, Codable, Sendable, CaseIterable {
-    /// `reconciler sync`, or the daemon's poll.
+    /// `reconciler sync`.
     case sync
+    /// The daemon's own poll.
+    case poll
+    /// The daemon, woken by a webhook.
+    case webhook
+    /// The daemon, woken by `reconciler trigger`.
+    case trigger
     /// `reconciler rollback <rev>`.
     case rollback
     /// `reconciler deploy <unit>…`.

@@ -1,0 +1,36 @@
+import Foundation
+import Git
+
+/// A deployed service unit as the state records it, for the daemon's self-heal.
+package struct DeployedUnit: Sendable, Equatable {
+    package let id: String
+    package let project: String
+    /// What the state says: an operator's `stop` is `.stopped` and is never healed.
+    package let state: UnitState
+
+    package init(id: String, project: String, state: UnitState) {
+        self.id = id
+        self.project = project
+        self.state = state
+    }
+}
+
+extension Reconciler {
+    /// The service units of the deployed commit with their recorded state (empty before the first deploy).
+    package func deployedServiceUnits() throws -> [DeployedUnit] {
+        guard let commit = try deployedCommit() else { return [] }
+        let config = try config(at: commit.id)
+        let (units, _) = try units(at: commit.id, config: config)
+        let records = Dictionary(try store.units().map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
+        return units.ids.compactMap { id in
+            guard let unit = units.units[id] else { return nil }
+            return DeployedUnit(id: id, project: unit.projectName, state: records[id] ?? .running)
+        }
+    }
+
+    /// Brings one unit whose containers died back at the deployed commit: `compose up` and the health gate, recorded
+    /// in the history with trigger `heal`.
+    package func heal(unit id: String) async throws -> DeployOutcome {
+        try await ensure(.units([id]), trigger: .heal)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// One container of a Compose project as the Docker Engine API lists it.
+package struct EngineContainer: Sendable, Equatable {
+    package let id: String
+    package let name: String
+    package let project: String
+    package let service: String
+    /// `running`, `exited`, `created`, `restarting`, `paused`, `dead`.
+    package let state: String
+    /// `Up 3 minutes (healthy)`, `Exited (137) 5 seconds ago`.
+    package let status: String
+    /// A `docker compose run` container, which is not part of the deployed state.
+    package let oneOff: Bool
+
+    package init(
+        id: String,
+        name: String,
+        project: String,
+        service: String,
+        state: String,
+        status: String,
+        oneOff: Bool = false
+    ) {
+        self.id = id
+        self.name = name
+        self.project = project
+        self.service = service
+        self.state = state
+        self.status = status
+        self.oneOff = oneOff
+    }
+
+    /// The exit code in `Exited (N) …`, when the container has exited.
+    package var exitCode: Int? {
+        guard status.hasPrefix("Exited ("), let close = status.firstIndex(of: ")") else { return nil }
+        return Int(status[status.index(status.startIndex, offsetBy: 8)..<close])
+    }
+}
+
+/// The Docker Engine API over its unix socket (`DOCKER_HOST=unix://…`, else `/var/run/docker.sock`): the daemon
+/// asks it about every Compose container in one request per poll instead of running `docker` per unit.
+package struct DockerEngineAPI: Sendable {
+    package let client: WireHTTPClient
+
+    package init(client: WireHTTPClient) {
+        self.client = client
+    }
+
+    /// The engine `DOCKER_HOST` names (`unix://` or `tcp://`), else the default socket.
+    package static func fromEnvironment(
+        _ environment: [String: String] = ProcessInfo.processInfo.environment,
+        timeout: Duration = .seconds(10)
+    ) -> DockerEngineAPI {
+        DockerEngineAPI(client: WireHTTPClient(endpoint(environment["DOCKER_HOST"]), timeout: timeout))
+    }
+
+    package static func endpoint(_ dockerHost: String?) -> WireHTTPClient.Endpoint {
+        guard let host = dockerHost, !host.isEmpty else { return .unix(path: "/var/run/docker.sock") }
+        if host.hasPrefix("unix://") { return .unix(path: String(host.dropFirst("unix://".count))) }
+        if host.hasPrefix("tcp://") {
+            let rest = host.dropFirst("tcp://".count)
+            let parts = rest.split(separator: ":")
+            return .tcp(host: String(parts.first ?? "localhost"), port: parts.count > 1 ? Int(parts[1]) ?? 2375 : 2375)
+        }
+        return .unix(path: host)
+    }
+
+    /// Every container that carries a Compose project label, running or not, in one request.
+    package func composeContainers() throws -> [EngineContainer] {
+        let filters = #"{"label":["com.docker.compose.project"]}"#
+        let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
+        guard response.status == 200 else {
+            throw WireHTTPError(
+                endpoint: client.endpoint.description,
+                message: "GET /containers/json answered \(response.status): \(response.text.prefix(200))"
+            )
+        }
+        return try Self.parseContainers(response.body)
+    }
+
+    /// The restart policy (`no`, `always`, `unless-stopped`, `on-failure`) of one container.
+    package func restartPolicy(of id: String) throws -> String {
+        let response = try client.send(method: "GET", path: "/containers/\(id)/json")
+        guard response.status == 200 else {
+            throw WireHTTPError(
+                endpoint: client.endpoint.description,
+                message: "GET /containers/\(id.prefix(12))/json answered \(response.status)"
+            )
+        }
+        struct Inspect: Decodable {
+            struct HostConfig: Decodable {
+                struct RestartPolicy: Decodable { let Name: String? }
+                let RestartPolicy: RestartPolicy?
+            }
+            let HostConfig: HostConfig?
+        }
+        let inspect = try JSONDecoder().decode(Inspect.self, from: response.body)
+        let name = inspect.HostConfig?.RestartPolicy?.Name ?? ""
+        return name.isEmpty ? "no" : name
+    }
+
+    package static func parseContainers(_ data: Data) throws -> [EngineContainer] {
+        struct Listed: Decodable {
+            let Id: String
+            let Names: [String]?
+            let Labels: [String: String]?
+            let State: String?
+            let Status: String?
+        }
+        return try JSONDecoder().decode([Listed].self, from: data).compactMap { c in
+            guard let project = c.Labels?["com.docker.compose.project"] else { return nil }
+            return EngineContainer(
+                id: c.Id,
+                name: (c.Names?.first ?? c.Id).trimmingCharacters(in: CharacterSet(charactersIn: "/")),
+                project: project,
+                service: c.Labels?["com.docker.compose.service"] ?? "",
+                state: c.State ?? "",
+                status: c.Status ?? "",
+                oneOff: c.Labels?["com.docker.compose.oneoff"] == "True"
+            )
+        }
+    }
+}

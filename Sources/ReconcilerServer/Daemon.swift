@@ -1,0 +1,152 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ReconcilerCore
+import ServiceLifecycle
+
+/// `reconciler run` assembled: the poll loop, the HTTP server and the trigger socket as services of one
+/// `ServiceGroup`, shut down gracefully on SIGTERM/SIGINT.
+package struct Daemon: Sendable {
+    package struct Settings: Sendable {
+        package var stateDirectory: String
+        /// `host:port` of the HTTP server.
+        package var listen: String
+        /// The webhook secret; nil disables the webhook routes (polling only).
+        package var secret: [UInt8]?
+        package var options: DaemonOptions
+        package var version: String
+
+        package init(
+            stateDirectory: String,
+            listen: String,
+            secret: [UInt8]?,
+            options: DaemonOptions,
+            version: String
+        ) {
+            self.stateDirectory = stateDirectory
+            self.listen = listen
+            self.secret = secret
+            self.options = options
+            self.version = version
+        }
+    }
+
+    package let engine: any DeployEngine
+    package let settings: Settings
+    package let notifier: any NotificationSink
+    package let logger: Logger
+    package let wakeup = Wakeup()
+    package let state: DaemonState
+    package let metrics: DaemonMetrics
+
+    package init(engine: any DeployEngine, settings: Settings, notifier: any NotificationSink, logger: Logger) {
+        self.engine = engine
+        self.settings = settings
+        self.notifier = notifier
+        self.logger = logger
+        self.state = DaemonState(
+            DaemonSnapshot(
+                startedAt: Date(),
+                pollInterval: settings.options.pollInterval,
+                healWindow: settings.options.healWindow
+            )
+        )
+        self.metrics = DaemonMetrics(version: settings.version)
+    }
+
+    /// The HTTP routes (also what the route tests drive).
+    package func router() -> Router<DaemonRequestContext> {
+        let router = Router(context: DaemonRequestContext.self)
+        StatusRoutes(engine: engine, state: state, metrics: metrics, logger: logger).add(to: router)
+        if let secret = settings.secret {
+            let engine = self.engine
+            WebhookRoutes(
+                verifier: WebhookVerifier(secret: secret),
+                limiter: FailureLimiter(),
+                wakeup: wakeup,
+                metrics: metrics,
+                state: state,
+                branch: { (try? engine.currentConfig().branch) ?? "main" },
+                logger: logger
+            ).add(to: router)
+        } else {
+            router.post("/hooks/:provider") { _, _ in
+                Reply.json(.notFound, ["error": "webhooks are off: set webhook.secretFile in the configuration"])
+            }
+        }
+        return router
+    }
+
+    package static func parseListen(_ listen: String) throws -> (host: String, port: Int) {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw ReconcilerError(.configuration, "webhook.listen must be host:port, found \"\(listen)\"")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Runs until SIGTERM/SIGINT.
+    package func run() async throws {
+        let (host, port) = try Self.parseListen(settings.listen)
+        let socketPath = TriggerSocket.path(stateDirectory: settings.stateDirectory)
+        // We hold the daemon lock, so a socket file left here is a dead daemon's.
+        try? FileManager.default.removeItem(atPath: socketPath)
+        let logger = self.logger
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let http = Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "reconciler"),
+            onServerRunning: { channel in
+                logger.notice(
+                    "listening",
+                    metadata: ["address": "\(channel.localAddress?.description ?? settings.listen)"]
+                )
+            },
+            logger: quiet
+        )
+        let trigger = Application(
+            router: TriggerSocket.router(wakeup: wakeup, state: state),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "reconciler-trigger"),
+            onServerRunning: { _ in
+                chmod(socketPath, 0o600)
+                logger.info("trigger socket ready", metadata: ["path": "\(socketPath)"])
+            },
+            logger: quiet
+        )
+        let loop = PollLoop(
+            engine: engine,
+            wakeup: wakeup,
+            state: state,
+            metrics: metrics,
+            notifier: notifier,
+            logger: logger,
+            options: settings.options
+        )
+        // Graceful shutdown runs in reverse order: the loop stops first (finishing its step), then the servers.
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: http),
+                    .init(service: trigger),
+                    .init(service: loop, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: quiet
+            )
+        )
+        logger.notice(
+            "reconciler daemon starting",
+            metadata: [
+                "version": "\(settings.version)", "listen": "\(settings.listen)",
+                "poll.interval.seconds": "\(Int(settings.options.pollInterval.seconds))",
+                "webhooks": "\(settings.secret == nil ? "off" : "on")", "state.dir": "\(settings.stateDirectory)",
+            ]
+        )
+        try await group.run()
+        try? FileManager.default.removeItem(atPath: socketPath)
+        logger.notice("reconciler daemon stopped")
+    }
+}

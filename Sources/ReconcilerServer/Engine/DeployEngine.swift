@@ -1,0 +1,96 @@
+import Foundation
+import ReconcilerCore
+
+/// Why the daemon polls; it is the deployment's `trigger` in the history.
+package enum PollTrigger: String, Sendable, CaseIterable {
+    /// The timer.
+    case poll
+    /// A verified push webhook.
+    case webhook
+    /// `reconciler trigger` over the control socket.
+    case trigger
+}
+
+extension PollTrigger {
+    /// How the history records a deploy this poll started.
+    package var deploymentTrigger: DeploymentTrigger {
+        switch self {
+        case .poll: .poll
+        case .webhook: .webhook
+        case .trigger: .trigger
+        }
+    }
+}
+
+/// How one poll ended.
+package enum PollOutcome: Sendable, Equatable {
+    /// The fetch failed; nothing else was tried.
+    case fetchFailed(String)
+    /// Fetched; nothing to deploy (up to date, held, known to fail), with the reason.
+    case nothingToDo(head: String?, String)
+    /// Fetched and deployed (or tried to), with the engine's outcome.
+    case deployed(head: String, DeployOutcome, duration: Duration)
+    /// Another reconciler (an operator's command) holds the lock; try again later.
+    case busy(String)
+    /// Refused before fetching: degraded, drift, a configuration error.
+    case refused(String)
+}
+
+/// What a self-heal looks at: one deployed service unit and its containers now.
+package struct LiveUnit: Sendable, Equatable {
+    package let id: String
+    package let project: String
+    /// The state's word for it; an operator's `stop` is never healed.
+    package let recordedState: UnitState
+    package let containers: [EngineContainer]
+    /// Restart policies of the containers that are not running (asked only for those).
+    package let restartPolicies: [String: String]
+
+    package init(
+        id: String,
+        project: String,
+        recordedState: UnitState,
+        containers: [EngineContainer],
+        restartPolicies: [String: String] = [:]
+    ) {
+        self.id = id
+        self.project = project
+        self.recordedState = recordedState
+        self.containers = containers
+        self.restartPolicies = restartPolicies
+    }
+}
+
+/// The part of the engine the daemon drives. `ReconcilerEngine` is the one adapter over today's `Reconciler`; after
+/// the engine's refactor only that file changes.
+package protocol DeployEngine: Sendable {
+    /// Finishes what a killed run left (rolls back an interrupted deployment).
+    func recover() async throws
+    /// Fetch, and deploy the remote head if it is new.
+    func poll(trigger: PollTrigger) async -> PollOutcome
+    /// `status --json`'s report.
+    func status() async throws -> StatusReport
+    /// The newest deployments with their steps.
+    func history(limit: Int) throws -> [DeploymentRecord]
+    /// Every deployed service unit with its live containers, from one Docker Engine API call.
+    func liveUnits() async throws -> [LiveUnit]
+    /// `compose up` + health gate for one unit at the deployed commit, recorded with trigger `heal`.
+    func heal(unit: String) async -> DeployOutcome
+    /// The configuration in force (poll interval, webhook, notify).
+    func currentConfig() throws -> Config
+    /// Deployed commit, degraded and held, read from the state without asking Docker.
+    func marks() throws -> EngineMarks
+}
+
+/// The state's marks the metrics follow.
+package struct EngineMarks: Sendable, Equatable {
+    package var deployed: String?
+    package var degraded: Bool
+    package var held: Bool
+
+    package init(deployed: String?, degraded: Bool, held: Bool) {
+        self.deployed = deployed
+        self.degraded = degraded
+        self.held = held
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Small builders for the daemon's answers.
+enum Reply {
+    static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return raw(status, contentType: "application/json", data + Data("\n".utf8))
+    }
+
+    static func text(
+        _ status: HTTPResponse.Status,
+        _ text: String,
+        contentType: String = "text/plain; charset=utf-8"
+    )
+        -> Response
+    {
+        raw(status, contentType: contentType, Data(text.utf8))
+    }
+
+    static func raw(_ status: HTTPResponse.Status, contentType: String, _ data: Data) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Something an operator may want to hear about. `kind`'s raw values are the names `notify[].events` lists.
+package struct NotificationEvent: Sendable, Equatable {
+    package enum Kind: String, Sendable, CaseIterable {
+        case succeeded, failed, rolledBack, degraded, healed, healBudgetExhausted, fetchFailing
+    }
+
+    package let kind: Kind
+    package let commit: String?
+    package let units: [String]
+    package let message: String
+    package let at: Date
+
+    package init(kind: Kind, commit: String?, units: [String] = [], message: String, at: Date = Date()) {
+        self.kind = kind
+        self.commit = commit
+        self.units = units
+        self.message = message
+        self.at = at
+    }
+
+    /// `RECONCILER_RESULT`, and the word notifications lead with.
+    package var result: String { kind.rawValue }
+
+    /// One line for a chat message.
+    package var summary: String {
+        let short = commit.map { " \($0.prefix(12))" } ?? ""
+        let title: String =
+            switch kind {
+            case .succeeded: "Deployed\(short)"
+            case .failed: "Deploy of\(short) failed"
+            case .rolledBack: "Deploy of\(short) failed and was rolled back"
+            case .degraded: "DEGRADED: rollback failed"
+            case .healed: "Healed \(units.joined(separator: ", "))"
+            case .healBudgetExhausted: "Heal budget exhausted for \(units.joined(separator: ", "))"
+            case .fetchFailing: "Fetching the repository keeps failing"
+            }
+        return message.isEmpty ? title : "\(title): \(message)"
+    }
+}
+
+/// Where the loop sends events; it must never block or fail the caller.
+package protocol NotificationSink: Sendable {
+    func publish(_ event: NotificationEvent)
+}
+
+/// Sends nowhere.
+package struct NoNotifications: NotificationSink {
+    package init() {}
+    package func publish(_ event: NotificationEvent) {}
+}
