@@ -10,40 +10,36 @@ import Glibc
 
 /// A `reconciler run` process on a loopback port, as systemd would run it, with its stderr in a file.
 final class DaemonProcess: @unchecked Sendable {
-    let process = Process()
+    private(set) var process: SpawnedProcess! = nil
     let port: Int
     let logPath: String
     let homelab: Homelab
-    private let logHandle: FileHandle
 
     /// Starts the daemon and waits until `/healthz` answers.
     init(homelab: Homelab, arguments: [String] = [], environment: [String: String] = [:]) throws {
         self.homelab = homelab
         port = try Self.freePort()
         logPath = homelab.dir.appending("daemon-\(UUID().uuidString.prefix(6)).log")
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.executableURL = URL(fileURLWithPath: ReconcilerBinary.path)
-        process.arguments =
+        let arguments =
             ["run", "--repo", homelab.deploy, "--state-dir", homelab.stateDir, "--listen", "127.0.0.1:\(port)"]
             + arguments
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in DockerRig.environment.merging(environment, uniquingKeysWith: { _, b in b }) { env[k] = v }
-        process.environment = env
-        process.standardOutput = logHandle
-        process.standardError = logHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // posix_spawn, never Foundation's Process: it would reap the children of the product's runner in other tests.
+        process = try SpawnedProcess(
+            [ReconcilerBinary.path] + arguments,
+            environment: DockerRig.environment.merging(environment, uniquingKeysWith: { _, b in b }),
+            stdout: logPath,
+            stderr: logPath
+        )
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            if !process.isRunning { throw DaemonTestError("the daemon exited \(process.terminationStatus):\n\(log)") }
+            if !process.isRunning { throw DaemonTestError("the daemon exited \(process.wait()):\n\(log)") }
             if (try? get("/healthz"))?.status != nil { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw DaemonTestError("the daemon did not answer /healthz within 60 s:\n\(log)")
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     var client: WireHTTPClient { WireHTTPClient(.tcp(host: "127.0.0.1", port: port), timeout: .seconds(30)) }
@@ -93,16 +89,15 @@ final class DaemonProcess: @unchecked Sendable {
         while process.isRunning, Date().timeIntervalSince(start) < timeout { Thread.sleep(forTimeInterval: 0.05) }
         let seconds = Date().timeIntervalSince(start)
         if process.isRunning {
-            kill(pid, SIGKILL)
-            process.waitUntilExit()
+            process.kill(SIGKILL)
+            process.wait()
             return (nil, seconds)
         }
-        return (process.terminationStatus, seconds)
+        return (process.wait(), seconds)
     }
 
     func stop() {
         if process.isRunning { _ = terminate(timeout: 30) }
-        try? logHandle.close()
     }
 
     /// Resident memory (KiB) and CPU time (seconds) from /proc.
