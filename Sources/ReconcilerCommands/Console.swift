@@ -2,17 +2,24 @@ import Foundation
 import ReconcilerCore
 
 /// Writes whole lines to stdout/stderr, unbuffered, so parallel steps never interleave within a line.
+/// Every line is masked (``SecretMasker/shared``) and its terminal control characters escaped before it is written.
 enum Console {
+    /// What is written for `text`: secrets masked, control characters (an `ESC ]0;` that retitles the terminal)
+    /// escaped, newlines and tabs kept.
+    static func safe(_ text: String) -> String {
+        TerminalText.escape(SecretMasker.shared.mask(text))
+    }
+
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((safe(text) + "\n").utf8))
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+        FileHandle.standardError.write(Data(("error: " + safe(text) + "\n").utf8))
     }
 
     static func warning(_ text: String) {
-        FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
+        FileHandle.standardError.write(Data(("warning: " + safe(text) + "\n").utf8))
     }
 }
 
@@ -57,7 +64,7 @@ enum PlanTable {
     static func render(_ plan: Plan) -> String {
         var lines: [String] = []
         let from = plan.from.map { "\($0.short) → " } ?? "(nothing deployed) → "
-        lines.append("Plan \(from)\(plan.to.short) \"\(plan.to.summary)\"")
+        lines.append("Plan \(from)\(plan.to.short) \"\(TerminalText.escape(plan.to.summary, keepingLayout: false))\"")
         if plan.steps.isEmpty {
             lines.append("  no unit is affected")
             if !plan.ignoredPaths.isEmpty {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReconcilerCore
 
 /// Options every command takes.
 package struct GlobalOptions: ParsableArguments {
@@ -8,17 +9,25 @@ package struct GlobalOptions: ParsableArguments {
 
     @Option(
         name: .customLong("state-dir"),
-        help: "Where state is kept (default: $RECONCILER_STATE_DIR, else reconciler.json's stateDir)."
+        help: "Where state is kept (default: $RECONCILER_STATE_DIR, else the host configuration file's stateDir)."
     )
     package var stateDir: String?
 
-    @Option(name: .long, help: "A reconciler.json that governs instead of the repository's own.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The host's configuration file: it overrides the repository's reconciler.json key by key and alone may set stateDir, auth, verify, allowRewrite, allowInsecureTransport (default: $RECONCILER_HOST_CONFIG, else /etc/reconciler/config.json when it exists)."
+        )
+    )
     package var config: String?
 
     @Flag(name: .long, help: "Print what the tools print, and debug logs.")
     package var verbose = false
 
     package init() {}
+
+    /// The host-side configuration file in force, if any.
+    package var hostConfigFile: String? { Config.hostFilePath(explicit: config) }
 
     var repoPath: String {
         let path = repo ?? ProcessInfo.processInfo.environment["RECONCILER_REPO"] ?? "/opt/homelab"

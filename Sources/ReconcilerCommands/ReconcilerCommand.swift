@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import ReconcilerCore
 
 /// `reconciler`: GitOps for one home server.
 package struct ReconcilerCommand: AsyncParsableCommand {
@@ -20,4 +22,12 @@ package struct ReconcilerCommand: AsyncParsableCommand {
     )
 
     package init() {}
+}
+
+extension ReconcilerCommand {
+    /// The process's log handler: stderr (stdout stays clean for `--json`), every message masked with the run's
+    /// ``SecretMasker/shared``.
+    package static func maskingLogHandler(label: String) -> any LogHandler {
+        MaskingLogHandler(StreamLogHandler.standardError(label: label), masker: .shared)
+    }
 }

@@ -81,6 +81,7 @@ struct RunCommand: AsyncParsableCommand {
 
             let config = try reconciler.currentConfig()
             let secret = try (webhookSecretFile ?? config.webhook?.secretFile).map { try WebhookSecret.load($0) }
+            if let webhookSecretFile { SecretMasker.shared.addSecretFile(atPath: webhookSecretFile) }
             if secret == nil {
                 logger.warning("webhook.secretFile is not set: webhooks are off, the daemon polls only")
             }

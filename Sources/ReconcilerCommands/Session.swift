@@ -7,7 +7,7 @@ import ReconcilerCore
 /// Opens what a command needs: the repository, the state, and (for commands that change things) the lock.
 struct Session {
     let reconciler: Reconciler
-    let lock: FileLock?
+    let lock: ReconcilerLocks?
 
     static func open(
         _ options: GlobalOptions,
@@ -28,28 +28,33 @@ struct Session {
                 "cannot open the deploy repository at \(options.repoPath): \(error)\nPass --repo DIR or set RECONCILER_REPO to a clone of your homelab repository."
             )
         }
+        let hostConfigFile = options.hostConfigFile
         var stateDir = options.stateDir ?? ProcessInfo.processInfo.environment["RECONCILER_STATE_DIR"]
         if stateDir == nil {
-            let path = options.config ?? "\(repository.workdir)/\(Reconciler.configFileName)"
-            let config = FileManager.default.fileExists(atPath: path) ? try Reconciler.loadConfigFile(path) : Config()
-            stateDir = config.stateDir
+            // stateDir is host-only: a commit never decides where the state lives.
+            stateDir = try Reconciler.hostConfig(hostConfigFile).stateDir
         }
         let directory = URL(fileURLWithPath: stateDir!).standardizedFileURL.path
         let store: StateStore
         do {
+            // 0700/0600 even when the directory and files existed before, and again for what opening created.
+            try StatePermissions.secure(directory)
             store = try StateStore(directory: directory)
+            try StatePermissions.secure(directory)
         } catch {
             throw ReconcilerError(
                 .configuration,
                 "cannot open the state in \(directory): \(error)\nPass --state-dir DIR (a writable directory) or set RECONCILER_STATE_DIR."
             )
         }
-        var lock: FileLock?
+        var lock: ReconcilerLocks?
         if locking {
             do {
-                // A running daemon holds the lock only for a moment per poll: wait that out.
-                lock = try FileLock.acquire(
-                    path: "\(directory)/reconciler.lock",
+                // One reconciler per repository: the state directory's lock and the git directory's. A running
+                // daemon holds them only for a moment per poll: wait that out.
+                lock = try ReconcilerLocks.acquire(
+                    stateDirectory: directory,
+                    gitDirectory: repository.gitDirectory(),
                     command: "reconciler \(command)",
                     patience: .seconds(15)
                 )
@@ -57,13 +62,21 @@ struct Session {
                 throw ReconcilerError(.locked, "\(error)")
             }
         }
+        // Every value this run could print, store or send is known before anything runs.
+        let runConfig = (try? Reconciler.workTreeConfig(workdir: repository.workdir, hostConfigFile: hostConfigFile))
+        let masker = SecretMasker.forRun(
+            config: runConfig ?? Config(),
+            workTree: repository.workdir,
+            remoteURL: (try? repository.resolvedRemoteURL(runConfig?.remote ?? Config().remote)) ?? nil,
+            into: .shared
+        )
         let reconciler = Reconciler(
             repository: repository,
             store: store,
-            runner: ProcessRunner(logger: logger),
+            runner: ProcessRunner(logger: logger, masker: masker),
             logger: logger,
             reporter: reporter ?? ConsoleReporter(verbose: options.verbose),
-            configOverride: options.config
+            hostConfigFile: hostConfigFile
         )
         return Session(reconciler: reconciler, lock: lock)
     }
@@ -109,6 +122,8 @@ func finish(_ outcome: DeployOutcome) -> Int32 {
         Console.line(why)
     case .invalid(let why):
         Console.error(why)
+    case .outage(let why):
+        Console.error("\(why)\nThe commit is not marked failed: the next sync deploys it once the cause is fixed.")
     case .rolledBack(let why):
         Console.error("Deploy failed and was rolled back: \(why)")
     case .failed(let why):

@@ -35,8 +35,12 @@ struct StatusCommand: AsyncParsableCommand {
         var lines: [String] = []
         lines.append("repo      \(r.repo)")
         lines.append("state     \(r.state.rawValue.uppercased())")
-        lines.append("deployed  \(r.deployed.map { "\($0.short) \($0.summary)" } ?? "nothing yet")")
-        lines.append("remote    \(r.remote.map { "\($0.short) \($0.summary)" } ?? "not fetched yet")")
+        lines.append(
+            "deployed  \(r.deployed.map { "\($0.short) \(TerminalText.escape($0.summary, keepingLayout: false))" } ?? "nothing yet")"
+        )
+        lines.append(
+            "remote    \(r.remote.map { "\($0.short) \(TerminalText.escape($0.summary, keepingLayout: false))" } ?? "not fetched yet")"
+        )
         if let d = r.lastDeployment {
             lines.append(
                 "last      #\(d.id) \(d.trigger) → \(ObjectID(hex: d.to).short): \(d.result)\(d.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"

@@ -18,8 +18,10 @@ struct WorkTree {
                 "cannot open the deploy repository at \(options.repoPath): \(error)\nPass --repo DIR or set RECONCILER_REPO to a clone of your homelab repository."
             )
         }
-        let path = options.config ?? "\(repository.workdir)/\(Reconciler.configFileName)"
-        let config = FileManager.default.fileExists(atPath: path) ? try Reconciler.loadConfigFile(path) : Config()
+        let config = try Reconciler.workTreeConfig(
+            workdir: repository.workdir,
+            hostConfigFile: options.hostConfigFile
+        )
         let root = repository.workdir
         let units = try UnitDiscovery.discover(
             entries: try UnitDiscovery.workTreeEntries(root: root),

@@ -6,7 +6,8 @@ import ReconcilerCommands
 struct Entrypoint {
     static func main() async {
         // Logs go to stderr, so stdout stays clean for --json; the level is set per command (--verbose).
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        // Every log line goes through the run's secret masker.
+        LoggingSystem.bootstrap { label in ReconcilerCommand.maskingLogHandler(label: label) }
         do {
             var command = try ReconcilerCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -61,14 +61,14 @@ final class EngineLab: Sendable {
     deinit { fixture.remove() }
 
     /// A fresh front on the same repository and state, as each command invocation makes one.
-    func reconciler(driver: FakeDriver? = nil) throws -> Reconciler {
+    func reconciler(driver: FakeDriver? = nil, hostConfigFile: String? = nil) throws -> Reconciler {
         Reconciler(
             repository: try Repository(at: fixture.clone),
             store: try StateStore(directory: stateDir),
             driver: driver ?? self.driver,
             logger: Logger(label: "engine-test"),
             reporter: events,
-            configOverride: nil
+            hostConfigFile: hostConfigFile
         )
     }
 

@@ -51,6 +51,8 @@ package final class FakeDriver: Driver {
         var networks: Set<String> = []
         /// Images a pull makes newer, by unit.
         var newerImages: [String: [String]] = [:]
+        /// Why the engine is "unreachable" (nil: it is reachable).
+        var outage: String?
     }
 
     private let state = Mutex(State())
@@ -58,6 +60,9 @@ package final class FakeDriver: Driver {
     package init() {}
 
     // MARK: Telling it what to do
+
+    /// The engine is unreachable (`why`) until called again with nil: ``outage(_:)`` says so.
+    package func setOutage(_ why: String?) { state.withLock { $0.outage = why } }
 
     /// The next `times` calls of `operation` on `unit` fail (exit 1, printing `output`).
     package func fail(_ operation: Operation, _ unit: String, times: Int = .max, output: String = "told to fail") {
@@ -189,7 +194,8 @@ package final class FakeDriver: Driver {
     /// The next pull of `unit` finds these images newer.
     package func publish(_ images: [String], for unit: String) { state.withLock { $0.newerImages[unit] = images } }
 
-    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome {
+    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
+    {
         var outcome = NetworkOutcome()
         for name in networks.keys.sorted() where !state.withLock({ $0.networks.contains(name) }) {
             let result = try? await perform(.network, name, "/", context)
@@ -212,6 +218,8 @@ package final class FakeDriver: Driver {
     package func prune(_ context: DriverContext) async throws -> DriverResult {
         try await perform(.prune, "", "/", context)
     }
+
+    package func outage(_ context: DriverContext) async -> String? { state.withLock { $0.outage } }
 
     package func projects(_ context: DriverContext) async -> [String: String]? {
         state.withLock {

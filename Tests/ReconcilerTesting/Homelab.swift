@@ -154,7 +154,8 @@ package enum ReconcilerBinary {
         return root.appendingPathComponent(".build/debug/reconciler").path
     }
 
-    /// `reconciler <args> --repo <deploy> --state-dir <state>`.
+    /// `reconciler <args> --repo <deploy> --state-dir <state>`, with the host file looked for at
+    /// `<homelab>/host-config.json` (`RECONCILER_HOST_CONFIG`), never the machine's /etc/reconciler/config.json.
     package static func run(
         _ args: [String],
         homelab: Homelab,
@@ -164,7 +165,9 @@ package enum ReconcilerBinary {
     {
         try Command.run(
             [path] + args + ["--repo", homelab.deploy, "--state-dir", homelab.stateDir],
-            environment: DockerRig.environment.merging(extraEnvironment) { _, b in b }
+            environment: DockerRig.environment
+                .merging(["RECONCILER_HOST_CONFIG": homelab.dir.appending("host-config.json")]) { _, b in b }
+                .merging(extraEnvironment) { _, b in b }
         )
     }
 }

@@ -10,12 +10,19 @@ extension Config {
     /// The host-side file used when no `--config` is given and it exists.
     package static let defaultHostFilePath = "/etc/reconciler/config.json"
 
+    /// Where the host file is looked for when no `--config` is given: `$RECONCILER_HOST_CONFIG` when set (so tests
+    /// and a real /etc file never mix), else ``defaultHostFilePath``.
+    package static var defaultHostFileLocation: String {
+        ProcessInfo.processInfo.environment["RECONCILER_HOST_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? defaultHostFilePath
+    }
+
     /// The host-side configuration file in force: `explicit` (`--config FILE`) when given, else `defaultPath`
     /// when a file exists there, else nil.
     /// - Parameters:
     ///   - explicit: The `--config` argument, if any.
     ///   - defaultPath: Where the host file lives by default (injectable for tests).
-    package static func hostFilePath(explicit: String?, defaultPath: String = defaultHostFilePath) -> String? {
+    package static func hostFilePath(explicit: String?, defaultPath: String = defaultHostFileLocation) -> String? {
         if let explicit { return explicit }
         return FileManager.default.fileExists(atPath: defaultPath) ? defaultPath : nil
     }

@@ -50,6 +50,29 @@ package struct ComposeDriver: Driver {
         return try await compose(context).containers(unit, in: cwd)
     }
 
+    package func outage(_ context: DriverContext) async -> String? {
+        let version = try? await runner.run(
+            context.compose + ["version"],
+            in: "/",
+            environment: context.environment,
+            timeout: .seconds(30)
+        )
+        guard let version, version.succeeded else {
+            let why = version.map { "exited \($0.status): \($0.outputTail.lastLines(2))" } ?? "cannot be started"
+            return "Docker Compose is not available (`\(context.compose.joined(separator: " ")) version` \(why))"
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(context.environment) { _, new in new }
+        let api = DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
+        do {
+            let response = try api.client.send(method: "GET", path: "/_ping")
+            if response.status == 200 { return nil }
+            return "Docker engine unreachable at \(api.client.endpoint): /_ping answered \(response.status)"
+        } catch {
+            return "Docker engine unreachable at \(api.client.endpoint): \(error)"
+        }
+    }
+
     package func projects(_ context: DriverContext) async -> [String: String]? {
         await compose(context).projects()
     }

@@ -107,6 +107,9 @@ package protocol ServiceDriver: Sendable {
     func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
     /// Pulls the unit's images (running containers are not touched) and says which images now point elsewhere.
     func pull(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> PullOutcome
+    /// Why no service step can be taken now, when the cause is the world and not the commit: the container engine
+    /// unreachable (`Docker engine unreachable at unix:///…: …`) or the Compose tool missing. Nil: ready.
+    func outage(_ context: DriverContext) async -> String?
     /// Removes unused engine data (`docker system prune -f`).
     func prune(_ context: DriverContext) async throws -> DriverResult
     /// The foreground command that shows (or follows) a unit's logs.

@@ -11,11 +11,14 @@ package enum DeployOutcome: Sendable, Equatable {
     case failed(String)
     /// The rollback failed too.
     case degraded(String)
+    /// The world, not the commit, failed (Docker engine unreachable, Compose missing, disk full): the commit is not
+    /// marked failed and the next sync deploys it.
+    case outage(String)
 
     package var exitCode: ReconcilerError.ExitCode {
         switch self {
         case .succeeded, .nothingToDo: .ok
-        case .invalid: .configuration
+        case .invalid, .outage: .configuration
         case .rolledBack, .failed: .deployFailed
         case .degraded: .degraded
         }

@@ -36,6 +36,13 @@ package struct Engine: Sendable {
         return DriverContext(compose: config.services.compose, environment: environment, onLine: onLine)
     }
 
+    /// Where scratch copies live: `<state directory>/tmp` (0700), never the shared /tmp, since they hold `.env`
+    /// copies.
+    package var scratchRoot: String { "\((ledger.store.path as NSString).deletingLastPathComponent)/tmp" }
+
+    /// A new private scratch directory under ``scratchRoot``.
+    package func scratch() throws -> ScratchDirectory { try ScratchDirectory(under: scratchRoot) }
+
     /// A path relative to the work tree, made absolute.
     package func absolute(_ relative: String) -> String {
         relative.isEmpty ? repository.workdir : "\(repository.workdir)/\(relative)"
@@ -44,15 +51,28 @@ package struct Engine: Sendable {
 
 /// A private scratch directory for one operation.
 package struct ScratchDirectory: Sendable {
+    /// How scratch directories' names begin (``removeLeftovers(under:)`` looks for them).
+    package static let prefix = "reconciler-"
+
     package let path: String
 
-    package init() throws {
-        path = "\(FileManager.default.temporaryDirectory.path)/reconciler-\(UUID().uuidString.prefix(12).lowercased())"
-        try FileManager.default.createDirectory(
-            atPath: path,
-            withIntermediateDirectories: true,
-            attributes: [.posixPermissions: 0o700]
-        )
+    /// - Parameter base: The directory it is made in (created 0700 if missing): the state directory's `tmp`.
+    package init(under base: String) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        _ = chmod(base, 0o700)
+        path = "\(base)/\(Self.prefix)\(UUID().uuidString.prefix(12).lowercased())"
+        try fm.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    /// Removes the scratch directories an earlier run left under `base` (it was killed before it could).
+    /// Call only while holding the reconciler's lock, so no live run's directory is among them.
+    package static func removeLeftovers(under base: String) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: base) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            try? fm.removeItem(atPath: "\(base)/\(name)")
+        }
     }
 
     package func remove() {

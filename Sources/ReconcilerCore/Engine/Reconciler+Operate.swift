@@ -165,6 +165,17 @@ extension Reconciler {
         } catch {
             return [ValidationFailure(unit: Self.configFileName, check: "configuration", message: "\(error)")]
         }
+        // The checked-out commit's tree: entries that would write outside the work tree, and tracked `.env` files.
+        if let head = try? repository.head() {
+            if let problems = try? repository.unsafeTreePaths(at: head.id), !problems.isEmpty {
+                let refusal = CommitRefusal(commit: head.id, reason: .unsafeTreePaths(problems))
+                return [ValidationFailure(unit: "tree", check: "paths", message: refusal.description)]
+            }
+            if let envFiles = try? repository.trackedEnvFiles(at: head.id), !envFiles.isEmpty {
+                let refusal = CommitRefusal(commit: head.id, reason: .trackedEnvFiles(envFiles))
+                return [ValidationFailure(unit: "tree", check: "env", message: refusal.description)]
+            }
+        }
         let hasSystem = units.hasSystem && config.system.check != nil
         return await Validator(engine: engine).runChecks(
             units: units.ids.compactMap { units.units[$0] },

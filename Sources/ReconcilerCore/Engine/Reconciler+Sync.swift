@@ -14,7 +14,11 @@ extension Reconciler {
 
     /// Fetches the configured branch and returns its head.
     package func fetchRemoteHead(_ config: Config) throws -> Commit {
-        reporter.report(.info("Fetching \(config.remote) \(config.branch) …"))
+        // Plain transports are a configuration error before anything is sent.
+        let url = (try? repository.resolvedRemoteURL(config.remote)) ?? nil
+        try config.checkTransport(url: url ?? config.remote)
+        let shown = RemoteURL.display(config.remote)
+        reporter.report(.info("Fetching \(shown) \(config.branch) …"))
         do {
             let id = try repository.fetch(
                 remote: config.remote,
@@ -26,26 +30,50 @@ extension Reconciler {
         } catch let error as GitError {
             throw ReconcilerError(
                 .configuration,
-                "cannot fetch \(config.branch) from \(config.remote): \(error)\nCheck the remote's address, the network, and the credentials in reconciler.json's \"auth\"."
+                "cannot fetch \(config.branch) from \(shown): \(error)\nCheck the remote's address, the network, and the credentials in reconciler.json's \"auth\"."
             )
         }
     }
 
     /// `reconciler sync`: fetch, and deploy the remote head if it is new, not held and not known to fail.
-    package func sync(dryRun: Bool, trigger: DeploymentTrigger = .sync) async throws -> DeployOutcome {
+    /// - Parameter acceptRewrite: `sync --accept-rewrite`: deploy a head that does not descend from the deployed
+    ///   commit (also `allowRewrite: true` in the host file).
+    package func sync(
+        dryRun: Bool,
+        trigger: DeploymentTrigger = .sync,
+        acceptRewrite: Bool = false
+    ) async throws -> DeployOutcome {
         if !dryRun { try await recoverInterrupted() }
         try checkNotDegraded()
         let config = try currentConfig()
         let head = try fetchRemoteHead(config)
-        return try await deployIfNew(head, trigger: trigger, dryRun: dryRun)
+        return try await deployIfNew(head, trigger: trigger, dryRun: dryRun, acceptRewrite: acceptRewrite)
     }
 
     /// Deploys a fetched head unless it is deployed already, held, or known to fail (the part of `sync` after the
     /// fetch; the daemon fetches on its own to tell fetch failures apart).
-    package func deployIfNew(_ head: Commit, trigger: DeploymentTrigger, dryRun: Bool) async throws -> DeployOutcome {
+    package func deployIfNew(
+        _ head: Commit,
+        trigger: DeploymentTrigger,
+        dryRun: Bool,
+        acceptRewrite: Bool = false
+    ) async throws -> DeployOutcome {
         let deployed = try deployedCommit()
         if let deployed, deployed.id == head.id {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
+        }
+        let accepting = try acceptRewrite || currentConfig().allowRewrite
+        if let refusal = try CommitPreflight.checkHistory(
+            head.id,
+            deployed: deployed?.id,
+            in: repository,
+            acceptRewrite: accepting
+        ) {
+            // Recorded once (status shows it); the next polls refuse it again without a new line in the history.
+            if !dryRun, try store.failure(of: head.id) == nil {
+                try ledger.refused(from: deployed?.id, to: head.id, trigger: trigger, message: refusal.description)
+            }
+            throw ReconcilerError(refusal.exitCode, refusal.description)
         }
         if let hold = try store.hold() {
             if hold.commit == head.id {
@@ -58,10 +86,34 @@ extension Reconciler {
                 reporter.report(.info("The remote moved past the held commit; hold released."))
             }
         }
-        if let failure = try store.failure(of: head.id) {
+        if let failure = try store.failure(of: head.id),
+            !(accepting && failure.reason.hasPrefix(CommitPreflight.rewritePrefix))
+        {
             return .nothingToDo(
                 "\(head.id.short) failed on \(failure.at.formatted(.iso8601)) and is not retried: \(failure.reason)\nPush a fix, or `reconciler resume` to retry it."
             )
+        }
+        // Only a head signed by a trusted key is deployed (verify.mode "head" in the host file).
+        let verify = try currentConfig().verify
+        let scratch = "\((store.path as NSString).deletingLastPathComponent)/tmp"
+        if verify.mode == .head {
+            try FileManager.default.createDirectory(
+                atPath: scratch,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        }
+        if let refusal = try await CommitPreflight.checkSignature(
+            head.id,
+            in: repository,
+            verify: verify,
+            runner: runner,
+            scratchDirectory: scratch
+        ) {
+            if !dryRun {
+                try ledger.refused(from: deployed?.id, to: head.id, trigger: trigger, message: refusal.description)
+            }
+            throw ReconcilerError(refusal.exitCode, refusal.description)
         }
         try checkDrift()
         return try await deploy(to: head, trigger: trigger, dryRun: dryRun)
@@ -129,11 +181,53 @@ extension Reconciler {
             }
             return .invalid(message)
         }
+        // Nothing is written (no scratch copy, no deployment) for a commit whose tree or checkout is unsafe.
+        if let refusal = try CommitPreflight.check(
+            targetCommit.id,
+            in: repository,
+            checkingEnvFiles: trigger != .rollback
+        ) {
+            if !dryRun {
+                try ledger.refused(
+                    from: deployed?.id,
+                    to: targetCommit.id,
+                    trigger: trigger,
+                    message: refusal.description
+                )
+            }
+            return .invalid(refusal.description)
+        }
         let plan = try await self.plan(from: source, to: target)
         reporter.report(.plan(plan))
         if dryRun { return .succeeded }
 
+        // An engine that is down is an outage, not a bad commit: checked once before any step.
+        if plan.steps.contains(where: { $0.action != .switch }),
+            let why = await driver.outage(engine.context(target.config))
+        {
+            return try outage(from: deployed?.id, to: targetCommit.id, trigger: trigger, plan: plan, why: why)
+        }
         let deployment = try ledger.begin(from: deployed?.id, to: targetCommit.id, trigger: trigger, plan: plan)
+        do {
+            return try await run(deployment, plan: plan, source: source, base: base, target: target)
+        } catch {
+            // No deployment is left `running`: whatever stopped it (a checkout, a tree that cannot be materialised)
+            // finishes it as failed, and the commit is not redeployed in a loop.
+            let message = "\(targetCommit.id.short) could not be deployed: \(error)"
+            try ledger.failed(deployment, message: message, failedCommit: targetCommit.id)
+            throw error
+        }
+    }
+
+    /// Validates and applies `plan` as `deployment` (begun already); every way out records how it ended.
+    private func run(
+        _ deployment: Int64,
+        plan: Plan,
+        source: DeploySource?,
+        base: DeploySource?,
+        target: DeployTarget
+    ) async throws -> DeployOutcome {
+        let targetCommit = target.commit
         let failures = try await Validator(engine: engine).validate(
             plan: plan,
             target: target,
@@ -164,12 +258,32 @@ extension Reconciler {
             deployment: deployment
         )
         switch outcome {
-        case .rolledBack(let why), .failed(let why), .degraded(let why):
+        case .rolledBack(let why), .failed(let why):
+            // A step that failed because the engine went away is an outage: the commit is not remembered as bad.
+            if let cause = await driver.outage(engine.context(target.config)) {
+                return .outage("\(cause)\n\(why)")
+            }
             try ledger.markFailed(targetCommit.id, reason: why)
-        case .succeeded, .nothingToDo, .invalid:
+        case .degraded(let why):
+            try ledger.markFailed(targetCommit.id, reason: why)
+        case .succeeded, .nothingToDo, .invalid, .outage:
             break
         }
         return outcome
+    }
+
+    /// Records an outage found before any step (status shows it) without marking the commit failed.
+    private func outage(
+        from: ObjectID?,
+        to: ObjectID,
+        trigger: DeploymentTrigger,
+        plan: Plan,
+        why: String
+    ) throws -> DeployOutcome {
+        let message = "\(why); nothing was changed and \(to.short) is not marked failed: the next sync deploys it"
+        let deployment = try ledger.begin(from: from, to: to, trigger: trigger, plan: plan)
+        try ledger.failed(deployment, message: message, failedCommit: nil)
+        return .outage(message)
     }
 
     /// `reconciler rollback <rev>`: deploy an earlier commit and hold automatic syncs on the one left.

@@ -13,25 +13,31 @@ package final class Reconciler: Sendable {
     package let driver: any Driver
     package let logger: Logger
     package let reporter: any ProgressReporter
-    /// `--config FILE`: this file governs instead of the repository's own reconciler.json.
-    package let configOverride: String?
+    /// The host-side configuration file (`--config FILE`, else `/etc/reconciler/config.json` when it exists):
+    /// it overrides the repository's reconciler.json key by key, and alone may set the host-only keys.
+    package let hostConfigFile: String?
+    /// Runs what is not the driver's business: `ssh-keygen -Y verify` and `gpg --verify` for signatures.
+    package let runner: ProcessRunner
 
     /// - Parameters:
     ///   - driver: What acts on the outside world: ``ComposeDriver`` in the product, a fake in engine tests.
+    ///   - runner: For signature verification (default: a plain runner on `logger`).
     package init(
         repository: Repository,
         store: StateStore,
         driver: any Driver,
         logger: Logger,
         reporter: any ProgressReporter,
-        configOverride: String?
+        hostConfigFile: String?,
+        runner: ProcessRunner? = nil
     ) {
+        self.runner = runner ?? ProcessRunner(logger: logger)
         self.repository = repository
         self.store = store
         self.driver = driver
         self.logger = logger
         self.reporter = reporter
-        self.configOverride = configOverride
+        self.hostConfigFile = hostConfigFile
     }
 
     /// The product's front: the real ``ComposeDriver`` on `runner`.
@@ -41,7 +47,7 @@ package final class Reconciler: Sendable {
         runner: ProcessRunner,
         logger: Logger,
         reporter: any ProgressReporter,
-        configOverride: String?
+        hostConfigFile: String?
     ) {
         self.init(
             repository: repository,
@@ -49,7 +55,8 @@ package final class Reconciler: Sendable {
             driver: ComposeDriver(runner: runner),
             logger: logger,
             reporter: reporter,
-            configOverride: configOverride
+            hostConfigFile: hostConfigFile,
+            runner: runner
         )
     }
 
@@ -61,19 +68,42 @@ package final class Reconciler: Sendable {
 
     // MARK: Configuration
 
-    /// The configuration that governs a deploy of `commit`: `--config`, else the commit's reconciler.json, else defaults.
+    /// The configuration that governs a deploy of `commit`: the commit's reconciler.json overridden key by key by
+    /// the host's file (``Config/resolve(repoFile:repoSource:hostFile:hostSource:)``); a commit setting a host-only
+    /// key is refused.
     package func config(at commit: ObjectID) throws -> Config {
-        if let configOverride { return try Self.loadConfigFile(configOverride) }
-        guard let data = try repository.contents(of: Self.configFileName, at: commit) else { return Config() }
-        return try Config.decode(data, source: "\(Self.configFileName) at \(commit.short)")
+        let data = try repository.contents(of: Self.configFileName, at: commit)
+        return try Config.resolve(
+            repoFile: data,
+            repoSource: "\(Self.configFileName) at \(commit.short)",
+            hostFile: try Config.readHostFile(hostConfigFile),
+            hostSource: hostConfigFile ?? Config.defaultHostFilePath
+        )
     }
 
-    /// The configuration of the work tree as it is on disk (for `validate`, `deploy`, `status`).
+    /// The configuration of the work tree as it is on disk (for `validate`, `deploy`, `status`), under the host's file.
     package func workTreeConfig() throws -> Config {
-        if let configOverride { return try Self.loadConfigFile(configOverride) }
-        let path = "\(repository.workdir)/\(Self.configFileName)"
-        guard FileManager.default.fileExists(atPath: path) else { return Config() }
-        return try Self.loadConfigFile(path)
+        try Self.workTreeConfig(workdir: repository.workdir, hostConfigFile: hostConfigFile)
+    }
+
+    /// The work tree's reconciler.json under the host's file.
+    package static func workTreeConfig(workdir: String, hostConfigFile: String?) throws -> Config {
+        let path = "\(workdir)/\(configFileName)"
+        return try Config.resolve(
+            repoFile: FileManager.default.contents(atPath: path),
+            repoSource: path,
+            hostFile: try Config.readHostFile(hostConfigFile),
+            hostSource: hostConfigFile ?? Config.defaultHostFilePath
+        )
+    }
+
+    /// The host's file alone (for what only it may set: `stateDir`).
+    package static func hostConfig(_ hostConfigFile: String?) throws -> Config {
+        try Config.resolve(
+            repoFile: nil,
+            hostFile: try Config.readHostFile(hostConfigFile),
+            hostSource: hostConfigFile ?? Config.defaultHostFilePath
+        )
     }
 
     package static func loadConfigFile(_ path: String) throws -> Config {
@@ -106,6 +136,23 @@ package final class Reconciler: Sendable {
             systemRoot: config.system.root,
             symlinkTarget: { try repo.symlinkTarget(of: $0, at: commit) }
         )
+        // Every link on the way to a Compose file counts: one into a directory that links out is out.
+        let symlinks = Set(entries.filter { $0.kind == .symlink }.map(\.path))
+        if !symlinks.isEmpty {
+            for id in units.ids {
+                guard let unit = units.units[id] else { continue }
+                let path = "\(unit.directory)/\(unit.composeFile)"
+                do {
+                    _ = try SymlinkContainment.resolveInTree(
+                        path,
+                        isSymlink: { symlinks.contains($0) },
+                        target: { try repo.symlinkTarget(of: $0, at: commit) }
+                    )
+                } catch {
+                    throw UnitError(code: .symlinkEscapes, path: path, message: "\(error)")
+                }
+            }
+        }
         return (units, entries)
     }
 
@@ -135,12 +182,22 @@ package final class Reconciler: Sendable {
     /// Loads the source commit; a configuration it cannot read is nil, which maps "all, if in doubt".
     package func loadSource(_ commit: Commit) throws -> DeploySource {
         let entries = try repository.treeEntries(at: commit.id)
-        let config = try? config(at: commit.id)
+        var config: Config?
         var units: UnitSet?
-        if let config {
-            units = try? self.units(at: commit.id, config: config).0
+        var unreadable: String?
+        do {
+            config = try self.config(at: commit.id)
+        } catch {
+            unreadable = "the configuration of \(commit.id.short): \(error)"
         }
-        return DeploySource(commit: commit, config: config, units: units, entries: entries)
+        if let config {
+            do {
+                units = try self.units(at: commit.id, config: config).0
+            } catch {
+                unreadable = "the units of \(commit.id.short): \(error)"
+            }
+        }
+        return DeploySource(commit: commit, config: config, units: units, entries: entries, unreadable: unreadable)
     }
 
     /// The commit the state says is deployed, if any.
@@ -160,10 +217,22 @@ package final class Reconciler: Sendable {
 
     // MARK: Checks
 
-    /// Refuses to go on over local modifications of tracked files.
+    /// Refuses to go on over local modifications of tracked files, or a HEAD moved off the deployed commit (a
+    /// `git checkout` by hand, even with the files unchanged).
     package func checkDrift() throws {
         let files = try repository.modifiedTrackedFiles()
         if !files.isEmpty { throw ReconcilerError.drift(files, repo: repository.workdir) }
+        guard let deployed = try store.deployedCommit(), let drift = try repository.headDrift(from: deployed) else {
+            return
+        }
+        if case .branch(_, let at?) = drift, at == deployed { return }
+        throw ReconcilerError(
+            .refused,
+            """
+            refusing to deploy: HEAD of \(repository.workdir) moved off the deployed commit \(deployed.short) (drift): \(drift)
+            Put it back (git -C \(repository.workdir) checkout --detach \(deployed.short)), then sync again.
+            """
+        )
     }
 
     /// Refuses to act while degraded.
@@ -181,6 +250,8 @@ package final class Reconciler: Sendable {
 
     /// Finishes what a killed reconciler left half-way (see ``Recovery``).
     package func recoverInterrupted() async throws {
+        // Scratch copies (with `.env` values) a killed run left behind; the caller holds the lock.
+        ScratchDirectory.removeLeftovers(under: engine.scratchRoot)
         try await Recovery(engine: engine, load: { [self] in try loadSource($0) }).run()
     }
 

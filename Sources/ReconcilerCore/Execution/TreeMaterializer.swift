@@ -60,6 +60,25 @@ package struct TreeMaterializer {
         )
     }
 
+    /// ``copyEnvFiles(from:to:)`` for `source` and every directory below it that also exists under `destination`
+    /// (`.git` and symlinked directories skipped).
+    package func copyEnvFilesRecursively(from source: String, to destination: String) {
+        let fm = FileManager.default
+        var pending = [""]
+        while let relative = pending.popLast() {
+            let from = relative.isEmpty ? source : "\(source)/\(relative)"
+            let to = relative.isEmpty ? destination : "\(destination)/\(relative)"
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: to, isDirectory: &isDir), isDir.boolValue else { continue }
+            copyEnvFiles(from: from, to: to)
+            for name in (try? fm.contentsOfDirectory(atPath: from)) ?? [] where name != ".git" {
+                let path = "\(from)/\(name)"
+                let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
+                if type == .typeDirectory { pending.append(relative.isEmpty ? name : "\(relative)/\(name)") }
+            }
+        }
+    }
+
     /// Copies `.env` and `*.env` files (the operator's secrets) from `source` to `destination`, mode 0600.
     package func copyEnvFiles(from source: String, to destination: String) {
         let fm = FileManager.default

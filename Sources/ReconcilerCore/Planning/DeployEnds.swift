@@ -24,12 +24,15 @@ package struct DeploySource: Sendable {
     package let config: Config?
     package let units: UnitSet?
     package let entries: [TreeEntry]
+    /// Why `config` or `units` is nil: what could not be read (a rollback to it names it and touches nothing).
+    package let unreadable: String?
 
-    package init(commit: Commit, config: Config?, units: UnitSet?, entries: [TreeEntry]) {
+    package init(commit: Commit, config: Config?, units: UnitSet?, entries: [TreeEntry], unreadable: String? = nil) {
         self.commit = commit
         self.config = config
         self.units = units
         self.entries = entries
+        self.unreadable = unreadable ?? (config == nil ? "its reconciler.json" : units == nil ? "its units" : nil)
     }
 }
 

@@ -57,7 +57,7 @@ package struct CommitRefusal: Error, Sendable, Equatable, CustomStringConvertibl
                 case .diverged(let base?): "the remote history was rewritten after \(base.short)"
                 case .same, .descendant: "the remote moved"
                 }
-            return "remote history rewritten: deployed \(deployed.short), remote \(id) (\(how)); not deployed. "
+            return "\(CommitPreflight.rewritePrefix) deployed \(deployed.short), remote \(id) (\(how)); not deployed. "
                 + "Accept it with `reconciler sync --accept-rewrite` or `reconciler rollback \(id)`"
         }
     }
@@ -65,6 +65,9 @@ package struct CommitRefusal: Error, Sendable, Equatable, CustomStringConvertibl
 
 /// The checks a commit must pass before any step of its deploy (or rollback) runs, in one place for the engine.
 package enum CommitPreflight {
+    /// How a history-rewrite refusal begins (status shows it; `--accept-rewrite` lifts its failure mark).
+    package static let rewritePrefix = "remote history rewritten:"
+
     /// Tree paths, tracked `.env` files and checkout conflicts of `commit`, in that order; the first that finds
     /// anything is returned (nil: safe to materialise and check out). Reads only.
     /// - Parameters:

@@ -123,14 +123,23 @@ package final class SecretMasker: Sendable {
 }
 
 extension SecretMasker {
+    /// The command line's one masker for the whole process: the console, the log handler, the process runner and
+    /// the ledger all mask with it; ``forRun(config:workTree:remoteURL:into:)`` fills it when a command opens.
+    package static let shared = SecretMasker()
+
     /// A masker for one run: the values of every `.env` file in the work tree (any depth, `.git` skipped), the
     /// token file, the webhook secret file, and the password of the remote URL.
     /// - Parameters:
     ///   - config: The configuration in force (its `auth.tokenFile` and `webhook.secretFile`).
     ///   - workTree: The repository's work tree.
     ///   - remoteURL: The URL fetched from, when known.
-    package static func forRun(config: Config, workTree: String, remoteURL: String?) -> SecretMasker {
-        let masker = SecretMasker()
+    ///   - masker: The masker to add them to (default: a new one).
+    package static func forRun(
+        config: Config,
+        workTree: String,
+        remoteURL: String?,
+        into masker: SecretMasker = SecretMasker()
+    ) -> SecretMasker {
         for path in envFiles(under: workTree) { masker.addEnvFile(atPath: path) }
         if let tokenFile = config.auth.tokenFile { masker.addSecretFile(atPath: tokenFile) }
         if let secretFile = config.webhook?.secretFile { masker.addSecretFile(atPath: secretFile) }

@@ -166,6 +166,28 @@ package struct ReconcilerLocks: Sendable {
         }
     }
 
+    /// Like ``acquire(stateDirectory:gitDirectory:command:)``, waiting up to `patience` for each lock while the
+    /// daemon holds it for one of its short polls.
+    package static func acquire(
+        stateDirectory: String,
+        gitDirectory: String,
+        command: String,
+        patience: Duration
+    ) throws(LockError) -> ReconcilerLocks {
+        let state = try FileLock.acquire(path: "\(stateDirectory)/\(fileName)", command: command, patience: patience)
+        do {
+            let repository = try FileLock.acquire(
+                path: "\(gitDirectory)/\(fileName)",
+                command: command,
+                patience: patience
+            )
+            return ReconcilerLocks(state: state, repository: repository)
+        } catch {
+            state.release()
+            throw error
+        }
+    }
+
     /// Releases both (idempotent).
     package func release() {
         repository.release()

@@ -24,6 +24,13 @@ package final class ReconcilerEngine: DeployEngine {
     private func withLock<T>(_ body: () async throws -> T) async throws -> T {
         let lock = try FileLock.acquire(path: lockPath, command: FileLock.daemonCommand)
         defer { lock.release() }
+        // One reconciler per repository: the git directory's lock too.
+        let gitDirectory = try reconciler.repository.gitDirectory()
+        let repositoryLock = try FileLock.acquire(
+            path: "\(gitDirectory)/\(ReconcilerLocks.fileName)",
+            command: FileLock.daemonCommand
+        )
+        defer { repositoryLock.release() }
         return try await body()
     }
 
@@ -49,7 +56,11 @@ package final class ReconcilerEngine: DeployEngine {
                 }
                 let started = ContinuousClock.now
                 do {
-                    let outcome = try await reconciler.deployIfNew(head, trigger: trigger.deploymentTrigger, dryRun: false)
+                    let outcome = try await reconciler.deployIfNew(
+                        head,
+                        trigger: trigger.deploymentTrigger,
+                        dryRun: false
+                    )
                     if case .nothingToDo(let why) = outcome { return .nothingToDo(head: head.id.hex, why) }
                     return .deployed(head: head.id.hex, outcome, duration: ContinuousClock.now - started)
                 } catch {

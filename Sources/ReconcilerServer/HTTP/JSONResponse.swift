@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import ReconcilerCore
 
 /// Small builders for the daemon's answers.
 enum Reply {
@@ -21,7 +22,10 @@ enum Reply {
         raw(status, contentType: contentType, Data(text.utf8))
     }
 
+    /// Every answer leaves through here, masked with the run's ``SecretMasker/shared`` (the status page, `/status`,
+    /// webhook replies).
     static func raw(_ status: HTTPResponse.Status, contentType: String, _ data: Data) -> Response {
+        let data = Data(SecretMasker.shared.mask(String(decoding: data, as: UTF8.self)).utf8)
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"

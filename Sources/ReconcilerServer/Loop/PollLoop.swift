@@ -279,13 +279,16 @@ package final class PollLoop: Service, Sendable {
         case .rolledBack: "rolledBack"
         case .failed: "failed"
         case .degraded: "degraded"
+        case .outage: "outage"
         }
     }
 
     static func detail(_ outcome: DeployOutcome) -> String? {
         switch outcome {
         case .succeeded: nil
-        case .nothingToDo(let m), .invalid(let m), .rolledBack(let m), .failed(let m), .degraded(let m): m
+        case .nothingToDo(let m), .invalid(let m), .rolledBack(let m), .failed(let m), .degraded(let m),
+            .outage(let m):
+            m
         }
     }
 
@@ -293,7 +296,8 @@ package final class PollLoop: Service, Sendable {
         switch outcome {
         case .succeeded: NotificationEvent(kind: .succeeded, commit: commit, units: units, message: "")
         case .nothingToDo: nil
-        case .invalid(let m), .failed(let m): NotificationEvent(kind: .failed, commit: commit, units: units, message: m)
+        case .invalid(let m), .failed(let m), .outage(let m):
+            NotificationEvent(kind: .failed, commit: commit, units: units, message: m)
         case .rolledBack(let m): NotificationEvent(kind: .rolledBack, commit: commit, units: units, message: m)
         case .degraded(let m): NotificationEvent(kind: .degraded, commit: commit, units: units, message: m)
         }

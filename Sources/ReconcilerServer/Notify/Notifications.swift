@@ -92,6 +92,14 @@ package final class Notifier: NotificationSink {
     }
 
     func send(_ event: NotificationEvent, to target: NotifyTarget) async throws {
+        // No secret value is ever sent: the run's masker over the message.
+        let event = NotificationEvent(
+            kind: event.kind,
+            commit: event.commit,
+            units: event.units,
+            message: SecretMasker.shared.mask(event.message),
+            at: event.at
+        )
         switch target.kind {
         case .command:
             let runner = ProcessRunner(logger: logger)

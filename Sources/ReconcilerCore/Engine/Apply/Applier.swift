@@ -14,7 +14,7 @@ struct Applier: Sendable {
         target: DeployTarget,
         deployment: Int64
     ) async throws -> DeployOutcome {
-        let scratch = try ScratchDirectory()
+        let scratch = try engine.scratch()
         defer { scratch.remove() }
         // A pruned unit is taken down with the files it was brought up with, which the checkout removes.
         var oldSite: StepSite?

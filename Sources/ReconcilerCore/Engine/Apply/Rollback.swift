@@ -23,6 +23,22 @@ struct Rollback: Sendable {
             )
             return .failed(reason)
         }
+        // A base that cannot be read is not rolled back to: treating its units as new would take them down.
+        if let unreadable = base.unreadable {
+            let message =
+                "\(reason); rollback to \(base.commit.id.short) not attempted: cannot read \(unreadable); "
+                + "the units are left as they are"
+            try ledger.degraded(deployment, failedCommit: failed.commit.id, message: message)
+            return .degraded(message)
+        }
+        // Checking the base out must not overwrite or delete what the operator keeps in the work tree.
+        if let refusal = try CommitPreflight.check(base.commit.id, in: engine.repository, checkingEnvFiles: false) {
+            let message =
+                "\(reason); rollback to \(base.commit.id.short) not attempted, the units are left as they are: "
+                + refusal.description
+            try ledger.degraded(deployment, failedCommit: failed.commit.id, message: message)
+            return .degraded(message)
+        }
         engine.reporter.report(
             .warning("\(reason)\nRolling back to \(base.commit.id.short) \(base.commit.summary)")
         )
@@ -37,7 +53,7 @@ struct Rollback: Sendable {
         )
 
         // Units new in the failed commit are taken down with its files, which checking out the base removes.
-        let scratch = try ScratchDirectory()
+        let scratch = try engine.scratch()
         defer { scratch.remove() }
         let newDirs = steps.filter { $0.action == .down }.compactMap { failedUnits.units[$0.unit]?.directory }
         try TreeMaterializer(repository: engine.repository).materialize(

@@ -50,10 +50,17 @@ struct StepRunner: Sendable {
                 failure = "\(error)"
             }
         }
-        if let stepID {
-            try? engine.ledger.finishStep(stepID, failure: failure, exitCode: status, logTail: tail)
+        // State first: an outcome that cannot be recorded fails the step, so the deploy stops and rolls back.
+        do {
+            if let stepID {
+                try engine.ledger.finishStep(stepID, failure: failure, exitCode: status, logTail: tail)
+            }
+            try engine.ledger.unitApplied(step.unit, action: step.action, commit: site.commit, failure: failure)
+        } catch {
+            if failure == nil {
+                failure = "cannot record the step's outcome in the state, so the deploy stops: \(error)"
+            }
         }
-        engine.ledger.unitApplied(step.unit, action: step.action, commit: site.commit, failure: failure)
         reporter.report(
             .stepFinished(
                 phase: phase,
@@ -85,6 +92,14 @@ struct StepRunner: Sendable {
                 return ("unit \(step.unit) is not in the commit's services", "", nil)
             }
             let directory = "\(site.filesRoot)/\(unit.directory)"
+            if step.action == .up, site.filesRoot == engine.repository.workdir {
+                // What is on disk now (untracked links too) must stay inside the repository.
+                do {
+                    _ = try SymlinkContainment.resolveOnDisk("\(directory)/\(unit.composeFile)", root: site.filesRoot)
+                } catch {
+                    return ("\(error)", "", nil)
+                }
+            }
             let result =
                 step.action == .up
                 ? try await driver.up(unit, in: directory, context)

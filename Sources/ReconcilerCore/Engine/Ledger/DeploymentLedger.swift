@@ -6,9 +6,12 @@ import Git
 /// write it only through here.
 package struct DeploymentLedger: Sendable {
     package let store: StateStore
+    /// Every message is masked before it is written (step tails arrive masked by the runner already).
+    package let masker: SecretMasker
 
-    package init(store: StateStore) {
+    package init(store: StateStore, masker: SecretMasker = .shared) {
         self.store = store
+        self.masker = masker
     }
 
     // MARK: Deployments
@@ -20,6 +23,7 @@ package struct DeploymentLedger: Sendable {
 
     /// A target that could not even be loaded still gets a line in the history, and is not retried.
     package func refused(from: ObjectID?, to: ObjectID, trigger: DeploymentTrigger, message: String) throws {
+        let message = masker.mask(message)
         let id = try begin(from: from, to: to, trigger: trigger, plan: nil)
         try store.finishDeployment(id, result: .failed, message: message)
         try store.markFailed(to, reason: message)
@@ -27,36 +31,42 @@ package struct DeploymentLedger: Sendable {
 
     /// The target is deployed: the work tree is at `commit`.
     package func succeeded(_ deployment: Int64, at commit: ObjectID?, message: String? = nil) throws {
+        let message = message.map(masker.mask)
         if let commit { try store.setDeployedCommit(commit) }
         try store.finishDeployment(deployment, result: .succeeded, message: message)
     }
 
     /// Validation (or a step with nothing to go back to) failed; `failedCommit`, when given, is not retried.
     package func failed(_ deployment: Int64, message: String, failedCommit: ObjectID?, reason: String? = nil) throws {
+        let message = masker.mask(message)
+        let reason = reason.map(masker.mask)
         try store.finishDeployment(deployment, result: .failed, message: message)
         if let failedCommit { try store.markFailed(failedCommit, reason: reason ?? message) }
     }
 
     /// A step failed and the rollback brought `base` back.
     package func rolledBack(_ deployment: Int64, to base: ObjectID, message: String) throws {
+        let message = masker.mask(message)
         try store.setDeployedCommit(base)
         try store.finishDeployment(deployment, result: .rolledBack, message: message)
     }
 
     /// The rollback failed: no more deploys until an operator acts.
     package func degraded(_ deployment: Int64, failedCommit: ObjectID, message: String) throws {
+        let message = masker.mask(message)
         try store.setDegraded(failedCommit, reason: message)
         try store.finishDeployment(deployment, result: .degraded, message: message)
     }
 
     /// A deployment a killed reconciler left running, now finished by recovery.
     package func interrupted(_ deployment: Int64, message: String) throws {
+        let message = masker.mask(message)
         try store.finishDeployment(deployment, result: .interrupted, message: message)
     }
 
     /// Remembers that `commit` failed, so it is not retried until the remote moves on.
     package func markFailed(_ commit: ObjectID, reason: String) throws {
-        try store.markFailed(commit, reason: reason)
+        try store.markFailed(commit, reason: masker.mask(reason))
     }
 
     // MARK: Steps
@@ -72,8 +82,8 @@ package struct DeploymentLedger: Sendable {
             step,
             result: failure == nil ? .succeeded : .failed,
             exitCode: exitCode,
-            message: failure,
-            logTail: logTail
+            message: failure.map(masker.mask),
+            logTail: masker.mask(logTail)
         )
     }
 
@@ -91,14 +101,16 @@ package struct DeploymentLedger: Sendable {
     // MARK: Units
 
     /// What an applied step leaves a unit as: running at `commit`, gone (a `down`), or failed with why.
-    package func unitApplied(_ unit: String, action: PlanStep.Action, commit: ObjectID, failure: String?) {
+    /// - Throws: The state store's error: a unit whose state cannot be written fails its step.
+    package func unitApplied(_ unit: String, action: PlanStep.Action, commit: ObjectID, failure: String?) throws {
+        let failure = failure.map(masker.mask)
         switch (action, failure) {
         case (.up, nil), (.switch, nil):
-            try? store.setUnit(unit, commit: commit, state: .running, message: nil)
+            try store.setUnit(unit, commit: commit, state: .running, message: nil)
         case (.down, nil):
-            try? store.removeUnit(unit)
+            try store.removeUnit(unit)
         case (_, let failure?):
-            try? store.setUnit(unit, commit: commit, state: .failed, message: failure)
+            try store.setUnit(unit, commit: commit, state: .failed, message: failure)
         }
     }
 
@@ -108,14 +120,16 @@ package struct DeploymentLedger: Sendable {
             unit,
             commit: commit,
             state: failure == nil ? .stopped : .failed,
-            message: failure ?? "stopped by an operator"
+            message: failure.map(masker.mask) ?? "stopped by an operator"
         )
     }
 
     // MARK: Marks
 
     /// Holds automatic syncs on `commit` (the head a rollback stepped away from).
-    package func hold(_ commit: ObjectID, reason: String) throws { try store.setHold(commit, reason: reason) }
+    package func hold(_ commit: ObjectID, reason: String) throws {
+        try store.setHold(commit, reason: masker.mask(reason))
+    }
     package func releaseHold() throws { try store.releaseHold() }
     package func clearDegraded() throws { try store.clearDegraded() }
     package func clearFailures() throws { try store.clearFailures() }

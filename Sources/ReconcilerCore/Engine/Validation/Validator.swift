@@ -26,16 +26,22 @@ struct Validator: Sendable {
     func validate(plan: Plan, target: DeployTarget, deployment: Int64?) async throws -> [ValidationFailure] {
         let units = plan.units.compactMap { target.units.units[$0] }
         let check = plan.system ? target.config.system.check : nil
-        let scratch = try ScratchDirectory()
+        let scratch = try engine.scratch()
         defer { scratch.remove() }
-        var directories = units.map(\.directory)
+        // Validation sees what Compose will see: the whole services root (and the system root), with the work
+        // tree's `.env` files, so `extends: ../base.yml` and `env_file: ../common.env` resolve as after checkout.
+        var directories = units.isEmpty ? [] : [target.config.services.root]
         if check != nil { directories.append(target.config.system.root) }
-        try TreeMaterializer(repository: engine.repository).materialize(
+        let materializer = TreeMaterializer(repository: engine.repository)
+        try materializer.materialize(
             commit: target.commit.id,
             directories: directories,
             into: scratch.path,
             entries: target.entries
         )
+        for directory in directories {
+            materializer.copyEnvFilesRecursively(from: engine.absolute(directory), to: "\(scratch.path)/\(directory)")
+        }
         return await runChecks(
             units: units,
             filesRoot: scratch.path,
@@ -119,15 +125,20 @@ struct Validator: Sendable {
         } catch {
             outcome = CheckOutcome(failure: "\(error)", check: action.rawValue)
         }
-        let failure = outcome.failure.map { ValidationFailure(unit: unit, check: outcome.check, message: $0) }
         if let step {
-            try? engine.ledger.finishStep(
-                step,
-                failure: outcome.failure,
-                exitCode: outcome.status,
-                logTail: outcome.tail
-            )
+            do {
+                try engine.ledger.finishStep(
+                    step,
+                    failure: outcome.failure,
+                    exitCode: outcome.status,
+                    logTail: outcome.tail
+                )
+            } catch {
+                // State first: a check whose outcome cannot be recorded does not pass.
+                outcome.failure = outcome.failure ?? "cannot record the check in the state: \(error)"
+            }
         }
+        let failure = outcome.failure.map { ValidationFailure(unit: unit, check: outcome.check, message: $0) }
         engine.reporter.report(
             .stepFinished(
                 phase: .validate,
