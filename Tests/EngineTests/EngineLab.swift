@@ -112,3 +112,15 @@ final class EventLog: ProgressReporter, Sendable {
 
     var all: [String] { lines.withLock { $0 } }
 }
+
+/// The regular files under `root`, at any depth, as paths relative to it.
+func regularFiles(under root: String) throws -> [String] {
+    var files: [String] = []
+    for path in try FileManager.default.subpathsOfDirectory(atPath: root) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory), !isDirectory.boolValue {
+            files.append(path)
+        }
+    }
+    return files
+}

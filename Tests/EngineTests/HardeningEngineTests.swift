@@ -151,7 +151,8 @@ import Testing
         #expect(why.contains("unterminated quoted value"))
         let records = try lab.store().deployments(limit: 5)
         #expect(records.allSatisfy { ($0.message ?? "").contains(secret) == false })
-        for file in try FileManager.default.contentsOfDirectory(atPath: lab.stateDir) {
+        // Every file under the state directory, scratch copies included (a run leaves none behind).
+        for file in try regularFiles(under: lab.stateDir) {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(lab.stateDir)/\(file)"))
             #expect(!String(decoding: bytes, as: UTF8.self).contains(secret), "\(file) holds the secret")
         }

@@ -294,7 +294,8 @@ import Testing
         )
         _ = try lab.reconciler().resume()
         #expect(try await lab.sync() == .succeeded)
-        let directory = try FileManager.default.contentsOfDirectory(atPath: lab.stateDir)
+        // Every file under the state directory, scratch copies included (a run leaves none behind).
+        let directory = try regularFiles(under: lab.stateDir)
         for file in directory {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: "\(lab.stateDir)/\(file)"))
             let text = String(decoding: bytes, as: UTF8.self)
