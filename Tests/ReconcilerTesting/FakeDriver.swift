@@ -189,7 +189,8 @@ package final class FakeDriver: Driver {
     /// The next pull of `unit` finds these images newer.
     package func publish(_ images: [String], for unit: String) { state.withLock { $0.newerImages[unit] = images } }
 
-    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome {
+    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
+    {
         var outcome = NetworkOutcome()
         for name in networks.keys.sorted() where !state.withLock({ $0.networks.contains(name) }) {
             let result = try? await perform(.network, name, "/", context)

@@ -49,7 +49,11 @@ package final class ReconcilerEngine: DeployEngine {
                 }
                 let started = ContinuousClock.now
                 do {
-                    let outcome = try await reconciler.deployIfNew(head, trigger: trigger.deploymentTrigger, dryRun: false)
+                    let outcome = try await reconciler.deployIfNew(
+                        head,
+                        trigger: trigger.deploymentTrigger,
+                        dryRun: false
+                    )
                     if case .nothingToDo(let why) = outcome { return .nothingToDo(head: head.id.hex, why) }
                     return .deployed(head: head.id.hex, outcome, duration: ContinuousClock.now - started)
                 } catch {
