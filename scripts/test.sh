@@ -61,9 +61,9 @@ if (($# > 0)); then
 else
     # Tests without Docker run in parallel: they start processes only through the product's runner or
     # posix_spawn, which wait for their own children only. The rest run one at a time: the end-to-end suites share
-    # one engine on 2 cores, and the runner's and fetch's time-limit tests measure elapsed time, which tests
-    # blocking the 2 threads of Swift's cooperative pool would stretch.
-    serial='ReconcilerIntegrationTests|ProcessRunnerTests|TimeoutTests'
+    # one engine on 2 cores, and the runner's and fetch's time-limit tests and the daemon's poll loop (debounce,
+    # back-off) measure elapsed time, which tests blocking the 2 threads of Swift's cooperative pool would stretch.
+    serial='ReconcilerIntegrationTests|ProcessRunnerTests|TimeoutTests|PollLoopTests'
     run "in parallel" --parallel --skip "$serial"
     first=$status
     run "one at a time" --no-parallel --skip-build --filter "$serial"

@@ -36,7 +36,7 @@ struct PollLoopTests {
         return (loop, wakeup, state)
     }
 
-    func waitUntil(_ timeout: Duration = .seconds(10), _ condition: () -> Bool) async {
+    func waitUntil(_ timeout: Duration = .seconds(60), _ condition: () -> Bool) async {
         let deadline = ContinuousClock.now + timeout
         while !condition(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
     }

@@ -121,7 +121,7 @@ package final class FakeDriver: Driver {
     package func runningFile(_ unit: String) -> String? { state.withLock { $0.running[unit] } }
 
     /// Waits until a call hangs (as told by ``hang(_:_:occurrence:)``) and returns it.
-    package func waitForHang(timeout: Duration = .seconds(30)) async throws -> Call {
+    package func waitForHang(timeout: Duration = .seconds(120)) async throws -> Call {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let call = state.withLock({ $0.hung.first }) { return call }

@@ -39,7 +39,8 @@ extension Config {
             at: "",
             known: [
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
-                "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite", "allowInsecureTransport",
+                "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite",
+                "allowInsecureTransport",
                 "networks",
             ]
         )

@@ -6,7 +6,8 @@ extension ComposeDriver {
         Docker(compose: context.compose, runner: runner)
     }
 
-    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome {
+    package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
+    {
         let docker = docker(context)
         var outcome = NetworkOutcome()
         for (name, settings) in networks.sorted(by: { $0.key < $1.key }) {
@@ -22,7 +23,8 @@ extension ComposeDriver {
                 }
                 if result.succeeded { outcome.created.append(name) }
             } catch {
-                outcome.failure = "network \(name) (declared in reconciler.json) could not be checked or created: \(error)"
+                outcome.failure =
+                    "network \(name) (declared in reconciler.json) could not be checked or created: \(error)"
                 return outcome
             }
         }

@@ -57,7 +57,8 @@ package enum StatusPage {
             "</table>\n<h2>Last deployments</h2>\n<table><tr><th>#</th><th>when</th><th>trigger</th><th>commit</th><th>result</th></tr>\n"
         for d in history {
             let css = d.result == .succeeded ? "ok" : (d.result == .running ? "warn" : "bad")
-            html += "<tr><td>\(d.id)</td><td>\(e(d.startedAt.formatted(.iso8601)))</td><td>\(e(d.trigger.rawValue))</td>"
+            html +=
+                "<tr><td>\(d.id)</td><td>\(e(d.startedAt.formatted(.iso8601)))</td><td>\(e(d.trigger.rawValue))</td>"
             html +=
                 "<td><code>\(e(d.toCommit.short))</code></td><td class=\"\(css)\">\(e(d.result.rawValue))"
             if !d.steps.isEmpty || d.message != nil {
