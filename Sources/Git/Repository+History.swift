@@ -83,11 +83,16 @@ extension Repository {
     /// The URL of a configured remote, or nil when `name` is not a configured remote.
     package func remoteURL(_ name: String) throws -> String? {
         try withRepository { repo in
+            // The handle is kept for the repository's life, as fetch keeps it: libgit2 1.5 leaks ~110 KiB on every
+            // remote lookup, which a daemon asking on every poll cannot afford.
+            if let kept = remoteHandles.withLock({ $0[name]?.pointer }) { return string(git_remote_url(kept)) }
             var remote: OpaquePointer?
             let rc = git_remote_lookup(&remote, repo, name)
             if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue { return nil }
             try check(rc, "git_remote_lookup", context: name)
-            defer { git_remote_free(remote) }
+            guard let remote else { return nil }
+            let kept = RemoteHandle(pointer: remote)
+            remoteHandles.withLock { $0[name] = kept }
             return string(git_remote_url(remote))
         }
     }

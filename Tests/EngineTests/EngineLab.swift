@@ -118,7 +118,8 @@ func regularFiles(under root: String) throws -> [String] {
     var files: [String] = []
     for path in try FileManager.default.subpathsOfDirectory(atPath: root) {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory), !isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory), !isDirectory.boolValue
+        {
             files.append(path)
         }
     }

@@ -94,18 +94,21 @@ package struct ComposeDriver: Driver {
     ) async throws
         -> DriverResult
     {
-        DriverResult(
-            try await runner.run(
-                command,
-                in: directory,
-                environment: context.environment,
-                timeout: Self.systemTimeout,
-                onLine: context.onLine
-            )
-        )
+        try await runSystem(command, in: directory, context)
     }
 
     package func `switch`(
+        _ command: [String],
+        in directory: String,
+        _ context: DriverContext
+    ) async throws
+        -> DriverResult
+    {
+        try await runSystem(command, in: directory, context)
+    }
+
+    /// `system.check` and `system.switch` run the same way: the configured argv, from `directory`, time-limited.
+    private func runSystem(
         _ command: [String],
         in directory: String,
         _ context: DriverContext
