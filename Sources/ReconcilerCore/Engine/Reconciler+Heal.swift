@@ -31,6 +31,6 @@ extension Reconciler {
     /// Brings one unit whose containers died back at the deployed commit: `compose up` and the health gate, recorded
     /// in the history with trigger `heal`.
     package func heal(unit id: String) async throws -> DeployOutcome {
-        try await ensure(.units([id]), trigger: .heal)
+        try await deploy(.units([id]), trigger: .heal)
     }
 }

@@ -58,7 +58,7 @@ extension Reconciler {
             )
         }
         if !result.changed.isEmpty {
-            result.outcome = try await ensure(.units(result.changed), trigger: .pullImages)
+            result.outcome = try await deploy(.units(result.changed), trigger: .pullImages)
         }
         return result
     }

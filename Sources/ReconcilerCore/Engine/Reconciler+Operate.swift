@@ -97,17 +97,6 @@ extension Reconciler {
         return .succeeded
     }
 
-    /// The old name of ``deploy(_:trigger:)``.
-    @available(*, deprecated, renamed: "deploy(_:trigger:)")
-    package func ensure(
-        _ selection: UnitSelection,
-        trigger: DeploymentTrigger = .deploy
-    ) async throws
-        -> DeployOutcome
-    {
-        try await deploy(selection, trigger: trigger)
-    }
-
     /// `reconciler stop`: take a unit's containers down; it stays down until a deploy, sync or restart needs it.
     package func stop(_ ids: [String]) async throws {
         try await recoverInterrupted()
