@@ -1,4 +1,5 @@
 import CLibGit2
+import Foundation
 
 extension Repository {
     /// Checks `commit` out into the work tree, forced, and detaches HEAD at it.
@@ -31,6 +32,12 @@ extension Repository {
             // Never GIT_CHECKOUT_REMOVE_UNTRACKED or _REMOVE_IGNORED: the secrets (.env) live there. FORCE alone
             // would overwrite an ignored file that `commit` starts tracking.
             options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue | GIT_CHECKOUT_DONT_OVERWRITE_IGNORED.rawValue
+            if FaultPause.checkout {
+                // Test-only (docs/testing.md): stop this process once the first file is written, half-way through.
+                options.progress_cb = { path, completed, _, _ in
+                    if path != nil, completed >= 1 { FaultPause.stop() }
+                }
+            }
             try check(
                 git_checkout_tree(repo, object, &options),
                 "git_checkout_tree",

@@ -14,7 +14,9 @@ extension Repository {
     /// A path is tracked when the index or HEAD's tree has it; anything else on disk (untracked or ignored) is
     /// the operator's. Reported: an untracked or ignored file or symlink where `commit` has a file, symlink or
     /// directory; a directory holding untracked or ignored files where `commit` has a file or symlink. A tracked
-    /// file in the way is not reported (the checkout replaces it as it should; local edits to it are drift).
+    /// file in the way is not reported (the checkout replaces it as it should; local edits to it are drift), nor an
+    /// untracked, not ignored file that already holds exactly the commit's bytes for that path (a checkout killed
+    /// half-way leaves such files; writing the same bytes again loses nothing).
     /// Submodule entries are skipped: checkout never writes into them.
     ///
     /// Call it before a deploy's (and a rollback's) checkout; an empty result means ``checkout(_:)`` loses nothing.
@@ -50,11 +52,19 @@ extension Repository {
                         )
                     case (.file, _), (.symlink, _):
                         guard !tracked.contains(path) else { return false }
+                        let ignored = isIgnored(repo, path)
+                        // An untracked file holding exactly the commit's bytes (what a checkout killed half-way
+                        // leaves) loses nothing when the checkout writes them again.
+                        if existing == .file, !ignored, entry.kind == .file || entry.kind == .executable,
+                            holdsBlob("\(workdir)/\(path)", entry.id)
+                        {
+                            return false
+                        }
                         conflicts.append(
                             CheckoutConflict(
                                 path: path,
                                 existing: existing == .symlink ? .symlink : .file,
-                                ignored: isIgnored(repo, path),
+                                ignored: ignored,
                                 incoming: incoming
                             )
                         )
@@ -139,6 +149,13 @@ extension Repository {
             }
         }
         return found.sorted()
+    }
+
+    /// Whether the file at `path` hashes to the blob `id` (its raw bytes, no filters).
+    private func holdsBlob(_ path: String, _ id: git_oid) -> Bool {
+        var hashed = git_oid()
+        var expected = id
+        return git_odb_hashfile(&hashed, path, GIT_OBJECT_BLOB) == 0 && git_oid_equal(&hashed, &expected) == 1
     }
 
     private func isIgnored(_ repo: OpaquePointer, _ path: String) -> Bool {

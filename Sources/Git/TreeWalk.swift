@@ -9,6 +9,8 @@ struct WalkedEntry {
     /// The names from the root to this entry, each as its raw bytes (a crafted tree may hold any byte but NUL).
     let names: [[UInt8]]
     let kind: Kind
+    /// The object the entry names (a blob, a tree, a submodule's commit).
+    let id: git_oid
 
     /// The `/`-joined path, bytes decoded as UTF-8 (invalid sequences repaired). Only meaningful when no name
     /// holds a `/` itself; ``TreePathProblem`` reports those.
@@ -45,7 +47,7 @@ private func walkTree(
         case GIT_FILEMODE_COMMIT: kind = .submodule
         default: kind = .other
         }
-        let walked = WalkedEntry(names: prefix + [name], kind: kind)
+        let walked = WalkedEntry(names: prefix + [name], kind: kind, id: git_tree_entry_id(entry).pointee)
         guard try visit(walked), kind == .tree else { continue }
         var subtree: OpaquePointer?
         try check(

@@ -91,8 +91,12 @@ struct Rollback: Sendable {
             downSite: downSite
         )
         if let rollbackFailure {
-            let message =
+            var message =
                 "\(reason); rollback to \(base.commit.id.short) failed too: \(rollbackFailure.step.unit) \(rollbackFailure.step.action.rawValue): \(rollbackFailure.message)"
+            // The engine going away mid-deploy fails the rollback too: say so, it is what the operator must fix.
+            if let outage = await engine.driver.outage(engine.context(baseConfig)) {
+                message += "\n\(outage): start it again, then `reconciler resume`"
+            }
             try ledger.degraded(deployment, failedCommit: failed.commit.id, message: message)
             return .degraded(message)
         }
