@@ -21,7 +21,7 @@ struct FaultMatrixTests {
             ["services/\(lab.web)/compose.yml": Homelab.service(version: "2")],
             message: "web v2"
         )
-        let server = try StallingGitServer()
+        let server = try StallingGitServer(repository: lab.homelab.remote)
         defer { server.stop() }
         try HostFile.write(
             lab.homelab,
@@ -29,7 +29,10 @@ struct FaultMatrixTests {
         )
 
         let victim = try Victim(["sync"], lab.homelab)
-        try waitUntil("the fetch reaches the stalling server") { !server.requests.isEmpty }
+        // Killed while the pack's objects arrive: the server has sent half of it and stalls.
+        try waitUntil("the fetch receives half of the pack; it printed:\n\(victim.output)") {
+            server.packBytesSent > 0
+        }
         #expect(server.requests.first?.contains("/homelab.git/info/refs") == true, "\(server.requests)")
         #expect(victim.process.isRunning, "still fetching: \(victim.output)")
         victim.killHard()
@@ -44,6 +47,8 @@ struct FaultMatrixTests {
         #expect(sync.status == 0, "\(sync.output)")
         #expect(try historyResults(lab) == ["succeeded", "succeeded"])
         try expectConsistent(lab, deployed: target, versions: [lab.db: "1", lab.app: "1", lab.web: "2"])
+        let fsck = try Command.run(["git", "-C", lab.homelab.deploy, "fsck", "--no-dangling"])
+        #expect(fsck.status == 0, "the deploy repository is sound: \(fsck.output)")
         keepsakes.expectKept()
     }
 
@@ -69,12 +74,18 @@ struct FaultMatrixTests {
         victim.killHard()
         try hold.release("config", lab.web)
         #expect(try Containers.version(lab.web) == "1", "validation changes nothing")
+        // The killed run's scratch copy (with the copied `.env`) is left under the state directory
+        let scratch = "\(lab.homelab.stateDir)/tmp"
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch)
+        #expect(!left.isEmpty, "the killed validation's scratch copy")
 
         let sync = try lab.run("sync")
         #expect(sync.status == 0, "\(sync.output)")
         #expect(sync.output.contains("interrupted"), "\(sync.output)")
         #expect(try historyResults(lab) == ["succeeded", "interrupted", "succeeded"])
         try expectConsistent(lab, deployed: target, versions: [lab.db: "1", lab.app: "1", lab.web: "2"])
+        // … and the next run removed it.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch).isEmpty)
         keepsakes.expectKept()
     }
 
@@ -130,12 +141,17 @@ struct FaultMatrixTests {
         #expect(steps.contains { $0 == ("apply", lab.app, "up", "succeeded") }, "\(steps)")
         #expect(steps.contains { $0 == ("apply", lab.web, "up", "running") }, "\(steps)")
         victim.killHard()
-        // The orphaned `compose up` goes on without its reconciler, as it would after a kill -9.
-        try hold.release("up", lab.web)
 
-        let sync = try lab.run("sync")
-        #expect(sync.status == 0, "\(sync.output)")
-        #expect(sync.output.contains("interrupted"), "\(sync.output)")
+        // The orphaned `compose up` is still in flight (held) when the next sync starts: its recovery waits for it
+        // to finish before it touches the unit, and goes on once it has.
+        let next = try Victim(["sync"], lab.homelab)
+        try waitUntil("the next sync starts recovering; it printed:\n\(next.output)") {
+            next.output.contains("was interrupted")
+        }
+        try hold.release("up", lab.web)
+        let code = try next.exitStatus()
+        #expect(code == 0, "\(next.output)")
+        #expect(next.output.contains("Waited for"), "the recovery waited for the orphaned up: \(next.output)")
         let history = try decodeJSONArray(try lab.run("history", "--json").stdout)
         #expect(history.map { $0["result"] as? String ?? "" } == ["succeeded", "interrupted", "succeeded"])
         let recovered = (history.dropFirst().first?["steps"] as? [[String: Any]] ?? []).filter {

@@ -169,63 +169,6 @@ func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(3
     }
 }
 
-/// An HTTP git server on 127.0.0.1 that accepts a fetch's connection, reads its first request and then says nothing,
-/// so the fetch is in flight for as long as the test wants.
-final class StallingGitServer: @unchecked Sendable {
-    let port: Int
-    private let fd: Int32
-    private let lock = NSLock()
-    private var _requests: [String] = []
-    private var clients: [Int32] = []
-
-    /// The request lines received (`GET /homelab.git/info/refs?service=git-upload-pack HTTP/1.1`).
-    var requests: [String] { lock.withLock { _requests } }
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard fd >= 0, bound else {
-            close(fd)
-            throw WaitTimeout(description: "cannot listen on 127.0.0.1: \(String(cString: strerror(errno)))")
-        }
-        self.fd = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Thread { [self] in serve() }.start()
-    }
-
-    private func serve() {
-        while true {
-            let client = accept(fd, nil, nil)
-            if client < 0 { return }
-            lock.withLock { clients.append(client) }
-            var request = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            while !String(decoding: request, as: UTF8.self).contains("\r\n\r\n") {
-                let n = recv(client, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                request += buffer[0..<n]
-            }
-            let line = String(decoding: request, as: UTF8.self).split(separator: "\r\n").first.map(String.init) ?? ""
-            lock.withLock { _requests.append(line) }
-        }
-    }
-
-    func stop() {
-        shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
-        for client in lock.withLock({ clients }) { close(client) }
-    }
-}
-
 /// What an operator keeps in the work tree and git ignores: a `.env` and a `data/` directory. A fault must never
 /// lose them.
 struct Keepsakes {
