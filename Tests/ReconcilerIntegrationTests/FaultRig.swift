@@ -158,7 +158,11 @@ struct WaitTimeout: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds; throws naming `what` when `timeout` passes first. Generous by default: the
 /// machine is loaded, and the test only waits for something it knows will happen.
-func waitUntil(_ what: @autoclosure () -> String, timeout: Duration = .seconds(300), _ condition: () throws -> Bool)
+func waitUntil(
+    _ what: @autoclosure () -> String,
+    timeout: Duration = .seconds(300),
+    _ condition: () throws -> Bool
+)
     throws
 {
     let deadline = ContinuousClock.now + timeout
@@ -209,7 +213,11 @@ func expectConsistent(
     let deploy = lab.homelab.deploy
     #expect(try lab.homelab.git(["rev-parse", "HEAD"], in: deploy) == commit, sourceLocation: sourceLocation)
     let changed = try lab.homelab.git(["status", "--porcelain", "--untracked-files=no"], in: deploy)
-    #expect(changed.isEmpty, "tracked files differ from the deployed commit: \(changed)", sourceLocation: sourceLocation)
+    #expect(
+        changed.isEmpty,
+        "tracked files differ from the deployed commit: \(changed)",
+        sourceLocation: sourceLocation
+    )
 
     let status = try lab.run("status", "--json")
     let report = try decodeJSON(status.stdout)
@@ -231,7 +239,11 @@ func expectConsistent(
         let label = "homelab.version: \"\(version)\""
         let file = "services/\(unit)/compose.yml"
         let onDisk = (try? String(contentsOfFile: "\(deploy)/\(file)", encoding: .utf8)) ?? ""
-        #expect(onDisk.contains(label), "\(file) in the work tree is not version \(version)", sourceLocation: sourceLocation)
+        #expect(
+            onDisk.contains(label),
+            "\(file) in the work tree is not version \(version)",
+            sourceLocation: sourceLocation
+        )
         #expect(try Containers.version(unit) == version, "\(unit)'s container", sourceLocation: sourceLocation)
         let row = units[unit]
         #expect(row?["state"] as? String == "running", "\(unit): \(row ?? [:])", sourceLocation: sourceLocation)
@@ -242,16 +254,27 @@ func expectConsistent(
         )
         if let recorded = row?["commit"] as? String {
             let then = try lab.homelab.git(["show", "\(recorded):\(file)"])
-            #expect(then.contains(label), "\(unit) is recorded at \(recorded), not version \(version)", sourceLocation: sourceLocation)
+            #expect(
+                then.contains(label),
+                "\(unit) is recorded at \(recorded), not version \(version)",
+                sourceLocation: sourceLocation
+            )
         } else {
             Issue.record("\(unit) has no recorded commit: \(row ?? [:])", sourceLocation: sourceLocation)
         }
         let id = try #require(try Containers.running(unit).first, sourceLocation: sourceLocation)
         let workingDir = try Command.check(
-            ["docker", "inspect", "--format", "{{index .Config.Labels \"com.docker.compose.project.working_dir\"}}", id],
+            [
+                "docker", "inspect", "--format", "{{index .Config.Labels \"com.docker.compose.project.working_dir\"}}",
+                id,
+            ],
             environment: DockerRig.environment
         ).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(workingDir == "\(deploy)/services/\(unit)", "\(unit) was brought up elsewhere", sourceLocation: sourceLocation)
+        #expect(
+            workingDir == "\(deploy)/services/\(unit)",
+            "\(unit) was brought up elsewhere",
+            sourceLocation: sourceLocation
+        )
     }
 }
 

@@ -76,7 +76,8 @@ final class StallingGitServer: @unchecked Sendable {
                     ]), refs.status == 0
                 else { return }
                 let header = Array("# service=git-upload-pack\n".utf8)
-                let body = Array(String(format: "%04x", header.count + 4).utf8) + header + Array("0000".utf8)
+                let body =
+                    Array(String(format: "%04x", header.count + 4).utf8) + header + Array("0000".utf8)
                     + Array(refs.stdout.utf8)
                 connection.send(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n"
