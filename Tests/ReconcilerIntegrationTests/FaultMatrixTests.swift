@@ -56,6 +56,7 @@ struct FaultMatrixTests {
         let lab = try Lab(extraFiles: Keepsakes.ignores)
         defer { lab.tearDown() }
         let hold = try ComposeHold(lab.homelab)
+        defer { hold.releaseAll() }
         #expect(try lab.run("sync").status == 0)
         let keepsakes = try Keepsakes(lab, unit: lab.web)
         let target = try lab.homelab.commit(
@@ -124,6 +125,7 @@ struct FaultMatrixTests {
         let lab = try Lab(extraFiles: Keepsakes.ignores)
         defer { lab.tearDown() }
         let hold = try ComposeHold(lab.homelab)
+        defer { hold.releaseAll() }
         #expect(try lab.run("sync").status == 0)
         let keepsakes = try Keepsakes(lab, unit: lab.web)
         let target = try lab.homelab.commit(
@@ -170,6 +172,7 @@ struct FaultMatrixTests {
         defer { lab.tearDown() }
         // The gate waits as long as the test needs: nothing here may time out on its own.
         let hold = try ComposeHold(lab.homelab, hostSettings: "\"healthTimeout\": \"20m\"")
+        defer { hold.releaseAll() }
         #expect(try lab.run("sync").status == 0)
         let keepsakes = try Keepsakes(lab, unit: lab.web)
         let gate = lab.homelab.dir.appending("gate")
@@ -201,6 +204,7 @@ struct FaultMatrixTests {
         let lab = try Lab(extraFiles: Keepsakes.ignores)
         defer { lab.tearDown() }
         let hold = try ComposeHold(lab.homelab)
+        defer { hold.releaseAll() }
         #expect(try lab.run("sync").status == 0)
         let base = try lab.homelab.git(["rev-parse", "HEAD"])
         let keepsakes = try Keepsakes(lab, unit: lab.web)
@@ -282,6 +286,7 @@ struct FaultMatrixTests {
         defer { lab.tearDown() }
         defer { RigEngine.ensureRunning() }
         let hold = try ComposeHold(lab.homelab)
+        defer { hold.releaseAll() }
         #expect(try lab.run("sync").status == 0)
         let keepsakes = try Keepsakes(lab, unit: lab.web)
         let target = try lab.homelab.commit(

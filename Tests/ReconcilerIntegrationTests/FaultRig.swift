@@ -80,6 +80,18 @@ struct ComposeHold {
         }
     }
 
+    /// Lets every held call go on (for a `defer`: a test that fails half-way leaves no wrapper waiting).
+    func releaseAll() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: control)) ?? []
+        for name in names where name.hasPrefix("release-") {
+            let fd = open("\(control)/\(name)", O_WRONLY | O_NONBLOCK)
+            if fd >= 0 {
+                _ = write(fd, "go\n", 3)
+                close(fd)
+            }
+        }
+    }
+
     /// Every call so far, as `<verb> <project>`.
     func calls() -> [String] {
         ((try? String(contentsOfFile: "\(control)/calls", encoding: .utf8)) ?? "").split(separator: "\n")
@@ -123,6 +135,11 @@ final class Victim {
             stdout: log,
             stderr: log
         )
+    }
+
+    /// A test that fails before it kills the run leaves nothing running.
+    deinit {
+        if process.isRunning { killHard() }
     }
 
     /// What it printed so far.
