@@ -41,7 +41,7 @@ struct LogsCommand: AsyncParsableCommand {
                 source.resume()
                 return source
             }
-            defer { stops.forEach { $0.cancel() } }
+            defer { for stop in stops { stop.cancel() } }
             do {
                 return try await task.value.status
             } catch let error as ProcessError where error.code == .cancelled {
