@@ -275,8 +275,8 @@ struct EdgeCaseTests {
         #expect(try Containers.version(lab.web) == "3")
     }
 
-    /// `plan` and `sync --dry-run` ask Compose which units run with the host's Compose command, never one that the
-    /// commits being planned set; and the plan's commit summary reaches the terminal escaped.
+    /// `plan` and `sync --dry-run` ask Compose which units run with the Compose command in force, never one that
+    /// the commits being planned set; and the plan's commit summary reaches the terminal escaped.
     @Test func planNeverRunsACommandTakenFromThePlansOwnCommits() throws {
         let lab = try Lab()
         defer { lab.tearDown() }
@@ -287,19 +287,20 @@ struct EdgeCaseTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         let config = lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]])
             .replacingOccurrences(of: #""services": {"#, with: #""services": { "compose": ["\#(script)"],"#)
-        try lab.homelab.commit(
-            [
-                "reconciler.json": config,
-                "services/\(lab.web)/compose.yml": Homelab.service(version: "2"),
-            ],
-            message: "\u{1b}]0;pwned\u{07}compose from the commit"
+        let evil = try lab.homelab.commit(["reconciler.json": config], message: "compose from the commit")
+        // The next commit changes web alone: planning it asks whether web's dependencies run.
+        let next = try lab.homelab.commit(
+            ["services/\(lab.web)/compose.yml": Homelab.service(version: "2")],
+            message: "\u{1b}]0;pwned\u{07}web v2"
         )
         let dryRun = try lab.run("sync", "--dry-run")
         #expect(dryRun.status == 0, "\(dryRun.output)")
-        let plan = try lab.run("plan")
+        let plan = try lab.run("plan", "--from", evil, "--to", next)
         #expect(plan.status == 0, "\(plan.output)")
-        #expect(plan.stdout.contains(lab.web), "the plan names the changed unit: \(plan.output)")
-        #expect(!FileManager.default.fileExists(atPath: marker), "no command of the planned commit ran")
+        let json = try decodeJSON(lab.run("plan", "--json", "--from", evil, "--to", next).stdout)
+        let units = (json["steps"] as? [[String: Any]] ?? []).compactMap { $0["unit"] as? String }
+        #expect(units == [lab.web], "its dependencies run, asked with the host's Compose: \(json)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "no command of the planned commits ran")
         for output in [dryRun.output, plan.output] {
             #expect(!output.contains("\u{1b}"), "the summary's escape sequence is shown escaped: \(output)")
             #expect(output.contains("\\x1B]0;pwned"), "\(output)")
