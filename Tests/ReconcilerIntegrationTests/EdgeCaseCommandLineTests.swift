@@ -225,6 +225,33 @@ struct EdgeCaseCommandLineTests {
     }
 }
 
+extension EdgeCaseCommandLineTests {
+    /// `validate` names a committed `.env` once (the `.env` audit, with its unit), and still runs every other check.
+    @Test func validateReportsATrackedEnvOnceAndStillRunsTheOtherChecks() throws {
+        let homelab = try Homelab()
+        defer { homelab.dir.remove() }
+        try homelab.commit(
+            [
+                "reconciler.json": homelab.config(),
+                "services/web/.env": "WEB_PASSWORD=committed-by-mistake\n",
+                "services/web/compose.yml": Homelab.service(version: "1"),
+                "services/api/compose.yml": "services:\n  app:\n    image: \(DockerRig.testImage)\n    bogus_key: 1\n",
+            ],
+            message: "a committed .env and a broken Compose file"
+        )
+        try homelab.cloneDeploy()
+        let validate = try ReconcilerBinary.run(["validate"], homelab: homelab)
+        #expect(validate.status == 1, "\(validate.output)")
+        // Once: not again as the commit's "tracks .env files" (its mode, 0644 as git checked it out, is another finding).
+        let mentions = validate.stderr.components(separatedBy: "tracked by git").count - 1
+        #expect(mentions == 1, "reported once: \(validate.output)")
+        #expect(!validate.stderr.contains("tracks .env files"), "\(validate.output)")
+        #expect(validate.stderr.contains("web: services/web/.env is tracked by git"), "\(validate.output)")
+        #expect(validate.stderr.contains("api: services/api/compose.yml is not valid"), "\(validate.output)")
+        #expect(!validate.output.contains("committed-by-mistake"), "values are never printed")
+    }
+}
+
 /// A loopback HTTP server that records each request's head and answers 401 asking for Basic credentials, as a Git
 /// server does before it sees a token.
 final class RequestRecorder: @unchecked Sendable {
