@@ -58,11 +58,12 @@ extension Reconciler {
         dryRun: Bool,
         acceptRewrite: Bool = false
     ) async throws -> DeployOutcome {
-        try checkFullHistory(remote: currentConfig().remote)
         let deployed = try deployedCommit()
         if let deployed, deployed.id == head.id {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
         }
+        // Checked only when there is something to deploy: an idle poll stays as cheap as it was.
+        try checkFullHistory(remote: currentConfig().remote)
         let accepting = try acceptRewrite || currentConfig().allowRewrite
         if let refusal = try CommitPreflight.checkHistory(
             head.id,
