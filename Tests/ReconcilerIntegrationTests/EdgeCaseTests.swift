@@ -219,6 +219,86 @@ struct EdgeCaseTests {
         #expect(try Containers.version(lab.web) == "2")
     }
 
+    /// State first: a step whose outcome cannot be recorded stops the deploy, a rollback step that cannot be
+    /// recorded is not run, and the next run recovers from the honest record (the step left `running`).
+    @Test func aStateWriteThatFailsMidDeployStopsItAndTheNextRunRecovers() throws {
+        let lab = try Lab()
+        defer { lab.tearDown() }
+        #expect(try lab.run("sync").status == 0)
+        let web = try Containers.running(lab.web)
+        // The stand-in switch makes the state database read-only right after it switched, when it is told to.
+        let database = "\(lab.homelab.stateDir)/state.sqlite"
+        let trigger = lab.homelab.dir.appending("lock-the-state")
+        let original = try String(contentsOfFile: lab.homelab.switchScript, encoding: .utf8)
+        try
+            (original + """
+
+                if [ -e '\(trigger)' ]; then
+                    rm '\(trigger)'
+                    chattr +i '\(database)' 2>/dev/null || { mount --bind '\(database)' '\(database)' && mount -o remount,bind,ro '\(database)'; }
+                fi
+
+                """).write(toFile: lab.homelab.switchScript, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: lab.homelab.switchScript)
+        let v2 = try lab.homelab.commit(
+            [
+                "nixos/configuration.nix": "{ ... }: { networking.hostName = \"homelab2\"; }\n",
+                "services/\(lab.web)/compose.yml": Homelab.service(version: "2"),
+            ],
+            message: "system and web v2"
+        )
+        try "".write(toFile: trigger, atomically: true, encoding: .utf8)
+        let stopped = try lab.run("sync")
+        _ = try Command.run(["chattr", "-i", database])
+        _ = try Command.run(["umount", database])
+        #expect(stopped.status == 1, "\(stopped.output)")
+        #expect(stopped.output.contains("cannot record the step's outcome in the state, so the deploy stops"))
+        #expect(stopped.output.contains("cannot record the step, so it was not run"), "\(stopped.output)")
+        #expect(try Containers.running(lab.web) == web, "web's step never ran")
+        #expect(lab.homelab.switchCalls().count == 2, "v1, then v2's switch: \(lab.homelab.switchCalls())")
+
+        let next = try lab.run("sync")
+        #expect(next.status == 0, "\(next.output)")
+        #expect(next.output.contains("was interrupted"), "recovered from the record: \(next.output)")
+        let calls = lab.homelab.switchCalls()
+        #expect(calls.count == 4, "recovery switched back to v1, then v2 was deployed: \(calls)")
+        #expect(calls.last?.contains("homelab2") == true)
+        #expect(try lab.deployedCommit() == v2)
+        #expect(try Containers.version(lab.web) == "2")
+        let results = try decodeJSONArray(lab.run("history", "--json").stdout).compactMap { $0["result"] as? String }
+        #expect(!results.contains("running"), "no deployment left running: \(results)")
+    }
+
+    /// No deployment is left `running`: a checkout that fails after the deployment began finishes it as failed and
+    /// marks the commit failed (no redeploy loop) until `resume`.
+    @Test func aCheckoutThatFailsFinishesTheDeploymentAsFailedUntilResume() throws {
+        let lab = try Lab()
+        defer { lab.tearDown() }
+        #expect(try lab.run("sync").status == 0)
+        let v1 = try lab.homelab.git(["rev-parse", "HEAD"])
+        let web = try Containers.running(lab.web)
+        let v2 = try lab.homelab.commit(
+            ["services/\(lab.web)/compose.yml": Homelab.service(version: "2")],
+            message: "web v2"
+        )
+        let file = try ReadOnlyFile("\(lab.homelab.deploy)/services/\(lab.web)/compose.yml")
+        let failed = try lab.run("sync")
+        let again = try lab.run("sync")
+        file.release()
+        #expect(failed.status == 1, "\(failed.output)")
+        #expect(failed.stderr.contains("services/\(lab.web)/compose.yml' for writing"), "names it: \(failed.output)")
+        #expect(again.stdout.contains("is not retried"), "no redeploy loop: \(again.output)")
+        try expectUnchanged(lab, deployed: v1, web: web, refused: v2)
+        let results = try decodeJSONArray(lab.run("history", "--json").stdout).compactMap { $0["result"] as? String }
+        #expect(results.first == "failed", "finished as failed, not running: \(results)")
+
+        #expect(try lab.run("resume").status == 0)
+        let retried = try lab.run("sync")
+        #expect(retried.status == 0, "\(retried.output)")
+        #expect(try lab.deployedCommit() == v2)
+        #expect(try Containers.version(lab.web) == "2")
+    }
+
     @Test(
         .enabled(
             if: StateDisk.canMountTmpfs,
