@@ -108,16 +108,7 @@ extension Repository {
 
     /// Files of the index and of HEAD's tree: what git tracks in this work tree.
     private func trackedPaths(_ repo: OpaquePointer) throws -> Set<String> {
-        var files = Set<String>()
-        var index: OpaquePointer?
-        try check(git_repository_index(&index, repo), "git_repository_index", context: workdir)
-        defer { git_index_free(index) }
-        try check(git_index_read(index, 0), "git_index_read", context: workdir)
-        for i in 0..<git_index_entrycount(index) {
-            if let entry = git_index_get_byindex(index, i), let path = string(entry.pointee.path) {
-                files.insert(path)
-            }
-        }
+        var files = Set(try indexPaths(repo))
         let unborn = git_repository_head_unborn(repo)
         try check(unborn, "git_repository_head_unborn", context: workdir)
         if unborn == 0 {

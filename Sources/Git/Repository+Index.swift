@@ -8,16 +8,25 @@ extension Repository {
     ///   - name: Keep only paths whose file name is this (`.env`); nil keeps every path.
     package func indexedPaths(named name: String? = nil) throws -> [String] {
         try withRepository { repo in
-            var index: OpaquePointer?
-            try check(git_repository_index(&index, repo), "git_repository_index", context: workdir)
-            defer { git_index_free(index) }
-            var paths: [String] = []
-            for i in 0..<git_index_entrycount(index) {
-                guard let path = string(git_index_get_byindex(index, i)?.pointee.path) else { continue }
-                if let name, path != name, !path.hasSuffix("/\(name)") { continue }
-                paths.append(path)
+            try indexPaths(repo).filter { path in
+                guard let name else { return true }
+                return path == name || path.hasSuffix("/\(name)")
             }
-            return paths.sorted()
+            .sorted()
         }
+    }
+
+    /// Every path of the index, as it is on disk now (re-read when another process changed it): the one reader
+    /// of the index for ``indexedPaths(named:)`` and the checkout-safety check.
+    func indexPaths(_ repo: OpaquePointer) throws -> [String] {
+        var index: OpaquePointer?
+        try check(git_repository_index(&index, repo), "git_repository_index", context: workdir)
+        defer { git_index_free(index) }
+        try check(git_index_read(index, 0), "git_index_read", context: workdir)
+        var paths: [String] = []
+        for i in 0..<git_index_entrycount(index) {
+            if let path = string(git_index_get_byindex(index, i)?.pointee.path) { paths.append(path) }
+        }
+        return paths
     }
 }

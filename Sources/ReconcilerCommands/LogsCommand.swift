@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import ReconcilerCore
 
@@ -20,14 +21,32 @@ struct LogsCommand: AsyncParsableCommand {
         try await runCommand {
             let session = try Session.open(global, command: "logs", locking: false, reporter: SilentReporter())
             let logs = try session.reconciler.logsCommand(unit, follow: follow, tail: tail)
-            let (argv, directory) = (logs.argv, logs.directory)
-            // Replace this process with Compose: signals, the terminal and --follow behave as with Compose itself.
-            guard chdir(directory) == 0 else {
-                throw ReconcilerError(.configuration, "cannot enter \(directory): \(String(cString: strerror(errno)))")
+            // Containers print what their `.env` gives them: Compose's output is read line by line through the
+            // run's masker and printed like everything else (secrets masked, control characters escaped), never
+            // handed the terminal. Ctrl-C or SIGTERM stops Compose with its process group.
+            let follow = follow
+            let task = Task {
+                try await session.reconciler.runner.run(
+                    logs.argv,
+                    in: logs.directory,
+                    timeout: follow ? .seconds(100 * 365 * 86_400) : .seconds(600),
+                    stdoutLimit: 0,
+                    onLine: { Console.line($0) }
+                )
             }
-            let cArgs = argv.map { strdup($0) } + [nil]
-            execvp(argv[0], cArgs)
-            throw ReconcilerError(.configuration, "cannot run \(argv[0]): \(String(cString: strerror(errno)))")
+            let stops = [SIGINT, SIGTERM].map { number in
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { task.cancel() }
+                source.resume()
+                return source
+            }
+            defer { for stop in stops { stop.cancel() } }
+            do {
+                return try await task.value.status
+            } catch let error as ProcessError where error.code == .cancelled {
+                return 130
+            }
         }
     }
 }

@@ -3,14 +3,14 @@ import ReconcilerTesting
 import Testing
 
 /// The homelab most end-to-end tests start from: a NixOS config and a dependency chain db ← app ← web,
-/// committed and pushed, with a fresh deploy clone.
+/// committed and pushed, with a fresh deploy clone (unless `cloned` is false: a test that clones its own way).
 struct Lab {
     let homelab: Homelab
     let db: String
     let app: String
     let web: String
 
-    init(extraFiles: [String: String?] = [:]) throws {
+    init(extraFiles: [String: String?] = [:], cloned: Bool = true) throws {
         try DockerRig.requireEngine()
         homelab = try Homelab()
         db = "db\(homelab.tag)"
@@ -27,7 +27,7 @@ struct Lab {
         ]
         files.merge(extraFiles) { _, new in new }
         try homelab.commit(files, message: "Initial homelab")
-        try homelab.cloneDeploy()
+        if cloned { try homelab.cloneDeploy() }
     }
 
     var projects: [String] { [db, app, web] }

@@ -8,6 +8,7 @@ extension ComposeDriver {
 
     package func ensureNetworks(_ networks: [String: NetworkSettings], _ context: DriverContext) async -> NetworkOutcome
     {
+        func couldNot(_ name: String) -> String { "network \(name) (declared in reconciler.json) could not be" }
         let docker = docker(context)
         var outcome = NetworkOutcome()
         for (name, settings) in networks.sorted(by: { $0.key < $1.key }) {
@@ -16,15 +17,12 @@ extension ComposeDriver {
                 let result = try await docker.createNetwork(name, driver: settings.driver)
                 // Another process may have created it in the meantime; that is as good.
                 if !result.succeeded, try await !docker.networkExists(name) {
-                    outcome.failure =
-                        "network \(name) (declared in reconciler.json) could not be created: "
-                        + result.outputTail.lastLines(3)
+                    outcome.failure = "\(couldNot(name)) created: \(result.outputTail.lastLines(3))"
                     return outcome
                 }
                 if result.succeeded { outcome.created.append(name) }
             } catch {
-                outcome.failure =
-                    "network \(name) (declared in reconciler.json) could not be checked or created: \(error)"
+                outcome.failure = "\(couldNot(name)) checked or created: \(error)"
                 return outcome
             }
         }

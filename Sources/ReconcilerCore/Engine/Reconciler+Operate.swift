@@ -154,24 +154,24 @@ extension Reconciler {
         } catch {
             return [ValidationFailure(unit: Self.configFileName, check: "configuration", message: "\(error)")]
         }
-        // The checked-out commit's tree: entries that would write outside the work tree, and tracked `.env` files.
-        if let head = try? repository.head() {
-            if let problems = try? repository.unsafeTreePaths(at: head.id), !problems.isEmpty {
-                let refusal = CommitRefusal(commit: head.id, reason: .unsafeTreePaths(problems))
-                return [ValidationFailure(unit: "tree", check: "paths", message: refusal.description)]
-            }
-            if let envFiles = try? repository.trackedEnvFiles(at: head.id), !envFiles.isEmpty {
-                let refusal = CommitRefusal(commit: head.id, reason: .trackedEnvFiles(envFiles))
-                return [ValidationFailure(unit: "tree", check: "env", message: refusal.description)]
-            }
+        // The checked-out commit's tree: entries that would write outside the work tree. Reported, and the other
+        // checks still run (they read the work tree, not the tree). A tracked `.env` is the `.env` audit's to report
+        // (`validate` runs it too), once per file, naming its unit.
+        var failures: [ValidationFailure] = []
+        if let head = try? repository.head(), let problems = try? repository.unsafeTreePaths(at: head.id),
+            !problems.isEmpty
+        {
+            let refusal = CommitRefusal(commit: head.id, reason: .unsafeTreePaths(problems))
+            failures.append(ValidationFailure(unit: "tree", check: "paths", message: refusal.description))
         }
         let hasSystem = units.hasSystem && config.system.check != nil
-        return await Validator(engine: engine).runChecks(
-            units: units.ids.compactMap { units.units[$0] },
-            filesRoot: repository.workdir,
-            config: config,
-            systemCheckRoot: hasSystem ? repository.workdir : nil,
-            deployment: nil
-        )
+        return failures
+            + (await Validator(engine: engine).runChecks(
+                units: units.ids.compactMap { units.units[$0] },
+                filesRoot: repository.workdir,
+                config: config,
+                systemCheckRoot: hasSystem ? repository.workdir : nil,
+                deployment: nil
+            ))
     }
 }

@@ -62,6 +62,8 @@ extension Reconciler {
         if let deployed, deployed.id == head.id {
             return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
         }
+        // Checked only when there is something to deploy: an idle poll stays as cheap as it was.
+        try checkFullHistory(remote: currentConfig().remote)
         let accepting = try acceptRewrite || currentConfig().allowRewrite
         if let refusal = try CommitPreflight.checkHistory(
             head.id,
@@ -165,6 +167,8 @@ extension Reconciler {
     ) async throws
         -> DeployOutcome
     {
+        // A damaged object is the clone's fault: refused before anything is recorded, the commit not marked failed.
+        try checkReadable(targetCommit.id, remote: currentConfig().remote)
         let deployed = try deployedCommit()
         let source = try deployed.map { try loadSource($0) }
         // On a first deploy the work tree's own commit, if it is another, is what a failure returns to.
@@ -289,6 +293,7 @@ extension Reconciler {
     /// `reconciler rollback <rev>`: deploy an earlier commit and hold automatic syncs on the one left.
     package func rollback(to revision: String) async throws -> DeployOutcome {
         try await recoverInterrupted()
+        try checkFullHistory(remote: currentConfig().remote)
         try checkDrift()
         let target = try commit(revision, option: "")
         let left = try deployedCommit()

@@ -258,7 +258,11 @@ package final class Reconciler: Sendable {
     /// Which of `ids` (units of `target`) run now, asked of the driver.
     func running(_ ids: Set<String>, in target: DeployTarget) async -> Set<String> {
         var running = Set<String>()
-        let context = engine.context(target.config)
+        // Asked with the Compose command in force (the deployed commit's, under the host file), never one that the
+        // planned commit sets: `plan` and `sync --dry-run` run nothing taken from the commits they plan.
+        var config = target.config
+        config.services.compose = (try? currentConfig())?.services.compose ?? Config().services.compose
+        let context = engine.context(config)
         for id in ids.sorted() {
             guard let unit = target.units.units[id] else { continue }
             if await driver.isRunning(unit, in: engine.absolute(unit.directory), context) { running.insert(id) }

@@ -46,6 +46,10 @@ package enum StatePermissions {
     }
 
     private static func narrow(_ path: String, to mode: mode_t) throws(StatePermissionError) {
+        // Only a mode that is wrong is changed: a read-only or immutable file with the right mode is not a
+        // permissions problem (a write to it fails later, and says so).
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o7777 == mode { return }
         guard chmod(path, mode) == 0 else {
             throw StatePermissionError(
                 path: path,
