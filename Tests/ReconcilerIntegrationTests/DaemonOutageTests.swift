@@ -59,19 +59,17 @@ struct DaemonOutageTests {
         )
         #expect(try Containers.version(d.lab.app) == "2")
         #expect(receiver.waitForCount(1, timeout: 30))
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, !receiver.bodies.contains(where: { $0["commit"] as? String == v2 && $0["event"] as? String == "succeeded" }) {
-            Thread.sleep(forTimeInterval: 0.2)
+        let deployedV2: ([String: Any]) -> Bool = {
+            $0["event"] as? String == "succeeded" && $0["commit"] as? String == v2
         }
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, !receiver.bodies.contains(where: deployedV2) { Thread.sleep(forTimeInterval: 0.2) }
         let events = receiver.bodies.map { $0["event"] as? String ?? "" }
         #expect(events.filter { $0 == "outage" }.count == 1, "once when it starts: \(events)")
         #expect(!events.contains("failed"), "an outage is not a failed deploy: \(events)")
         let outageEvent = receiver.bodies.first { $0["event"] as? String == "outage" }
         #expect(outageEvent?["commit"] as? String == v2)
-        #expect(
-            receiver.bodies.contains { $0["event"] as? String == "succeeded" && $0["commit"] as? String == v2 },
-            "once when it ends (the deploy): \(events)"
-        )
+        #expect(receiver.bodies.contains(where: deployedV2), "once when it ends (the deploy): \(events)")
         let after = try daemon.status()
         #expect(after["state"] as? String == "ok", "the outage is gone: \(after)")
         #expect(after["outage"] == nil)

@@ -392,7 +392,14 @@ struct FaultMatrixTests {
         let fetchReport = try decodeJSON(fetchStatus.stdout)
         #expect(fetchReport["state"] as? String == "outage", "\(fetchStatus.stdout)")
         let fetchOutage = fetchReport["outage"] as? [String: Any]
-        #expect((fetchOutage?["reason"] as? String)?.hasPrefix("fetch failed: cannot fetch main from https://deploy:***@") == true, "\(fetchStatus.stdout)")
+        let fetchReason = fetchOutage?["reason"] as? String ?? ""
+        #expect(
+            fetchReason.hasPrefix(
+                "fetch failed: cannot fetch main from https://deploy@127.0.0.1:\(port)/homelab.git: "
+            ),
+            "\(fetchStatus.stdout)"
+        )
+        #expect(fetchOutage?["commit"] as? String == base, "the newest commit known waits: \(fetchStatus.stdout)")
         for command in [["status", "--json"], ["history", "--json"], ["status"]] {
             let result = try ReconcilerBinary.run(command, homelab: lab.homelab)
             #expect(!result.output.contains(password), "\(command)")

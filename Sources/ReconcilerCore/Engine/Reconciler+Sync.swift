@@ -33,8 +33,11 @@ extension Reconciler {
                 error.cause.map { "cannot fetch \(config.branch) from \(fetchLocation(config, url: url)): \($0)" }
                 ?? "cannot fetch \(config.branch): \(error.message)"
             let message = "\(cause) (\(error.call))"
-            // Status shows it as an outage while it lasts; the remote head as last fetched waits.
-            let waiting = (try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)"))?.id
+            // Status shows it as an outage while it lasts; the newest commit known waits: the remote head as last
+            // fetched, or the one an engine outage left waiting, or the deployed one.
+            let waiting =
+                (try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)"))?.id
+                ?? (try? store.outage())?.commit ?? (try? store.deployedCommit())
             try? ledger.fetchFailed(waiting: waiting, cause: DeploymentLedger.fetchOutagePrefix + message)
             throw ReconcilerError(
                 .configuration,
@@ -222,7 +225,8 @@ extension Reconciler {
         if plan.steps.contains(where: { $0.action != .switch }),
             let why = await driver.outage(engine.context(target.config))
         {
-            let message = "\(why); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
+            let message =
+                "\(why); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
             try ledger.outage(
                 targetCommit.id,
                 cause: why,

@@ -101,7 +101,7 @@ package struct DeploymentLedger: Sendable {
         return ongoing == nil
     }
 
-    /// A fetch failed: an outage with the remote head as last fetched waiting (nothing to deploy yet when nil).
+    /// A fetch failed: an outage with `commit` waiting (nothing recorded when no commit is known yet).
     package func fetchFailed(waiting commit: ObjectID?, cause: String) throws {
         guard let commit else { return }
         try store.setOutage(commit, reason: masker.mask(cause))
