@@ -25,15 +25,26 @@ package struct GitError: Error, Sendable, CustomStringConvertible {
     package let message: String
     /// What was being worked on: a path, a remote URL, a revision.
     package let context: String?
+    /// What went wrong without naming `context` again (set where `message` names it), for a caller that names the
+    /// thing itself: `failed to connect to 127.0.0.1: Connection refused`.
+    package let cause: String?
 
     /// `message` and `context` are stored with any URL password replaced by `***`: a remote given as
     /// `https://user:secret@host/…` and libgit2's own words about it never carry the secret.
-    package init(code: Code, call: String, errorClass: Int32 = 0, message: String, context: String? = nil) {
+    package init(
+        code: Code,
+        call: String,
+        errorClass: Int32 = 0,
+        message: String,
+        context: String? = nil,
+        cause: String? = nil
+    ) {
         self.code = code
         self.call = call
         self.errorClass = errorClass
         self.message = URLRedaction.redactingURLPasswords(message)
         self.context = context.map(URLRedaction.redactingURLPasswords)
+        self.cause = cause.map(URLRedaction.redactingURLPasswords)
     }
 
     package var description: String {

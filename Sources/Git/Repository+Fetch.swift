@@ -80,7 +80,8 @@ extension Repository {
                         code: .notFound,
                         call: "fetch",
                         message: "no repository at \(session.name): the path does not exist",
-                        context: url
+                        context: url,
+                        cause: "no repository there: the path does not exist"
                     )
                 }
             }

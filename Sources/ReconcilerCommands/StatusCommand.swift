@@ -8,7 +8,8 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Deployed commit, remote head, last result, each unit's state.",
-        discussion: "Exits 3 when degraded, 5 when drifted, 2 when the last deploy failed or a unit is failed, else 0."
+        discussion:
+            "Exits 3 when degraded, 5 when drifted, 1 during an outage (engine unreachable, fetch failing), 2 when the last deploy failed or a unit is failed, else 0."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -52,6 +53,14 @@ struct StatusCommand: AsyncParsableCommand {
         if let h = r.hold {
             lines.append(
                 "hold      \(ObjectID(hex: h.commit).short) is not deployed automatically (\(h.reason)); `reconciler resume` releases it"
+            )
+        }
+        if let o = r.outage {
+            lines.append(
+                "outage    since \(o.at.formatted(.iso8601)): \(TerminalText.escape(o.reason.split(separator: "\n").first.map(String.init) ?? "", keepingLayout: false))"
+            )
+            lines.append(
+                "          \(ObjectID(hex: o.commit).short) waits to deploy; the next sync deploys it once the cause is gone"
             )
         }
         if let f = r.failedCommit {

@@ -182,6 +182,36 @@ import Testing
         #expect(try lab.deployed() == next)
     }
 
+    @Test func aContinuingOutageIsOneHistoryLineAndStatusShowsItUntilTheNextDeploy() async throws {
+        let lab = try EngineLab()
+        #expect(try await lab.sync() == .succeeded)
+        let next = try lab.commit(["services/web/compose.yml": EngineLab.service("2")])
+        let before = try lab.store().deployments(limit: 100).count
+        lab.driver.setOutage("Docker engine unreachable at unix:///nowhere/docker.sock: connection refused")
+        for _ in 0..<3 {
+            guard case .outage = try await lab.sync() else {
+                Issue.record("expected an outage")
+                return
+            }
+        }
+        let history = try lab.store().deployments(limit: 100)
+        #expect(history.count == before + 1, "one line for the outage, not one per sync: \(history.map(\.result))")
+        #expect(history.first?.result == .outage)
+        let status = try await lab.reconciler().status()
+        #expect(status.state == .outage)
+        #expect(status.exitCode == .configuration)
+        #expect(status.outage?.commit == next, "the commit waiting to deploy")
+        #expect(status.outage?.reason.contains("Docker engine unreachable at unix:///nowhere/docker.sock") == true)
+        #expect(status.failedCommit == nil)
+
+        lab.driver.setOutage(nil)
+        #expect(try await lab.sync() == .succeeded)
+        let after = try await lab.reconciler().status()
+        #expect(after.state == .ok, "the outage is gone from status")
+        #expect(after.outage == nil)
+        #expect(try lab.store().deployments(limit: 100).count == before + 2)
+    }
+
     @Test func headMovedOffTheDeployedCommitIsDrift() async throws {
         let lab = try EngineLab()
         let first = try lab.fixture.remoteHead()

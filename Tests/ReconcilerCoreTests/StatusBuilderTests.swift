@@ -52,6 +52,35 @@ import Testing
         #expect(builder.build().exitCode == .degraded)
     }
 
+    @Test func anOutageIsItsOwnStateNamingTheCauseAndTheWaitingCommitNotAFailure() throws {
+        var builder = StatusBuilder(repo: "/r")
+        builder.units = try units()
+        // The outage's own line in the history, and a unit its mid-deploy rollback left failed.
+        builder.lastFinished = record(.outage)
+        #expect(builder.build().state == .ok, "an outage line alone is no failure")
+        builder.lastFinished = record(.rolledBack)
+        builder.records = [UnitRecord(id: "web", commit: "bbb", state: .failed, message: "x", updatedAt: at)]
+        builder.outage = CommitMark(commit: "bbb", reason: "Docker engine unreachable at unix:///x.sock", at: at)
+        let report = builder.build()
+        #expect(report.state == .outage)
+        #expect(report.exitCode == .configuration)
+        #expect(report.outage?.commit == "bbb")
+        #expect(report.outage?.reason == "Docker engine unreachable at unix:///x.sock")
+        #expect(report.failedCommit == nil)
+        let json = StableJSON.encode(report)
+        #expect(json.contains(#""state" : "outage""#) || json.contains(#""state":"outage""#), "\(json)")
+        // Degraded and drift still need an operator first.
+        builder.drift = ["docs/README.md"]
+        #expect(builder.build().state == .drifted)
+        builder.degraded = CommitMark(commit: "bbb", reason: "rollback failed", at: at)
+        #expect(builder.build().state == .degraded)
+        // The outage over (the mark gone): what the records say again.
+        builder.drift = []
+        builder.degraded = nil
+        builder.outage = nil
+        #expect(builder.build().state == .failed)
+    }
+
     @Test func unitsAreTheSystemThenServicesWithLiveStateAndRecordsOfGoneUnits() throws {
         var builder = StatusBuilder(repo: "/r")
         builder.units = try units()

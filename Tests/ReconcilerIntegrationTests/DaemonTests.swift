@@ -144,6 +144,7 @@ struct DaemonTests {
             "reconciler_info", "reconciler_last_poll_timestamp_seconds",
             "reconciler_deployment_duration_seconds_bucket",
             "reconciler_rollbacks_total", "reconciler_fetch_failures_total", "reconciler_degraded", "reconciler_held",
+            "reconciler_outage",
         ] {
             #expect(metrics.contains(name), "\(name) in /metrics")
         }

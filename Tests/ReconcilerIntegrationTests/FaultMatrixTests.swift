@@ -271,13 +271,29 @@ struct FaultMatrixTests {
         #expect(report["failedCommit"] == nil, "the commit is not marked failed: \(status.stdout)")
         let last = report["lastDeployment"] as? [String: Any]
         #expect((last?["message"] as? String)?.contains("Docker engine unreachable") == true, "\(status.stdout)")
-        #expect(try lab.run("status").output.contains("Docker engine unreachable"))
+        // Status shows the outage, not a failed deploy: its own state and exit code, the cause, the waiting commit.
+        #expect(status.status == 1, "\(status.output)")
+        #expect(report["state"] as? String == "outage", "\(status.stdout)")
+        let outage = report["outage"] as? [String: Any]
+        #expect(outage?["commit"] as? String == target, "\(status.stdout)")
+        #expect((outage?["reason"] as? String)?.contains("Docker engine unreachable at \(host)") == true)
+        let text = try lab.run("status")
+        #expect(text.status == 1 && text.output.contains("state     OUTAGE"), "\(text.output)")
+        #expect(text.output.contains("outage    since "), "\(text.output)")
+        #expect(text.output.contains("Docker engine unreachable at \(host)"), "\(text.output)")
+        // More syncs during the same outage add no line to the history.
+        #expect(try lab.run("sync").status == 1)
+        #expect(try lab.run("sync").status == 1)
+        #expect(try historyResults(lab) == ["outage", "succeeded"], "one line for the outage")
 
         try RigEngine.start()
         // The engine's restart stopped every container; the deploy brings web's stopped dependencies back too.
         let back = try lab.run("sync")
         #expect(back.status == 0, "deployed without resume: \(back.output)")
         try expectConsistent(lab, deployed: target, versions: [lab.db: "1", lab.app: "1", lab.web: "2"])
+        let after = try lab.run("status", "--json")
+        #expect(after.status == 0, "the outage is gone from status: \(after.output)")
+        #expect(try decodeJSON(after.stdout)["outage"] == nil, "\(after.stdout)")
         keepsakes.expectKept()
     }
 
@@ -350,7 +366,11 @@ struct FaultMatrixTests {
         try FileManager.default.moveItem(atPath: lab.homelab.remote, toPath: away)
         let gone = try lab.run("sync")
         #expect(gone.output.contains("cannot fetch main from origin"), "\(gone.output)")
-        #expect(gone.output.contains(lab.homelab.remote), "names where: \(gone.output)")
+        #expect(
+            Self.errorLines(gone).components(separatedBy: lab.homelab.remote).count == 2,
+            "names where, once: \(gone.output)"
+        )
+        #expect(gone.output.contains("the path does not exist"), "the cause is kept: \(gone.output)")
         try expectUntouched(gone)
         try FileManager.default.moveItem(atPath: away, toPath: lab.homelab.remote)
 
@@ -360,8 +380,26 @@ struct FaultMatrixTests {
         try HostFile.write(lab.homelab, "{ \"remote\": \"https://deploy:\(password)@127.0.0.1:\(port)/homelab.git\" }")
         let refused = try lab.run("sync")
         #expect(refused.output.contains("cannot fetch main from https://deploy"), "\(refused.output)")
-        #expect(refused.output.contains("127.0.0.1:\(port)/homelab.git"), "\(refused.output)")
+        #expect(
+            Self.errorLines(refused).components(separatedBy: "127.0.0.1:\(port)/homelab.git").count == 2,
+            "the URL is named once: \(refused.output)"
+        )
+        #expect(refused.output.lowercased().contains("connect"), "the cause is kept: \(refused.output)")
         try expectUntouched(refused)
+        // Status shows the fetch outage (the last fetched head waits), the URL's password masked.
+        let fetchStatus = try lab.run("status", "--json")
+        #expect(fetchStatus.status == 1, "\(fetchStatus.output)")
+        let fetchReport = try decodeJSON(fetchStatus.stdout)
+        #expect(fetchReport["state"] as? String == "outage", "\(fetchStatus.stdout)")
+        let fetchOutage = fetchReport["outage"] as? [String: Any]
+        let fetchReason = fetchOutage?["reason"] as? String ?? ""
+        #expect(
+            fetchReason.hasPrefix(
+                "fetch failed: cannot fetch main from https://deploy@127.0.0.1:\(port)/homelab.git: "
+            ),
+            "\(fetchStatus.stdout)"
+        )
+        #expect(fetchOutage?["commit"] as? String == base, "the newest commit known waits: \(fetchStatus.stdout)")
         for command in [["status", "--json"], ["history", "--json"], ["status"]] {
             let result = try ReconcilerBinary.run(command, homelab: lab.homelab)
             #expect(!result.output.contains(password), "\(command)")
@@ -372,7 +410,13 @@ struct FaultMatrixTests {
         let back = try lab.run("sync")
         #expect(back.status == 0, "\(back.output)")
         try expectConsistent(lab, deployed: target, versions: [lab.db: "1", lab.app: "1", lab.web: "2"])
+        #expect(try decodeJSON(try lab.run("status", "--json").stdout)["outage"] == nil, "a fetch that works ends it")
         keepsakes.expectKept()
+    }
+
+    /// The lines of a failed fetch's error (not the `Fetching …` progress line before it).
+    static func errorLines(_ result: CommandResult) -> String {
+        result.output.split(separator: "\n").filter { $0.contains("cannot fetch") }.joined(separator: "\n")
     }
 
     // MARK: Fixtures

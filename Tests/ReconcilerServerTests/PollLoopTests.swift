@@ -92,6 +92,52 @@ struct PollLoopTests {
         await task.value
     }
 
+    @Test func anOutageBacksOffLikeAFetchFailureAndNotifiesOnceWhenItStartsAndOnceWhenItEnds() async {
+        let why = "Docker engine unreachable at unix:///nowhere.sock; nothing was changed"
+        let head = "2222222222222222222222222222222222222222"
+        let outage = PollOutcome.deployed(head: head, .outage(why), duration: .zero)
+        let engine = RecordingEngine(
+            outcomes: [outage, outage, outage, .deployed(head: head, .succeeded, duration: .seconds(1))]
+        )
+        let notes = Collected()
+        let (loop, _, state) = makeLoop(
+            engine,
+            options: DaemonOptions(pollInterval: .milliseconds(200), debounce: .zero, heal: false),
+            notifier: notes
+        )
+        let task = Task { await loop.loop() }
+        await waitUntil { state.snapshot.consecutiveOutages == 2 }
+        #expect(state.snapshot.outageSince != nil)
+        #expect(state.snapshot.outageCause == why)
+        #expect(state.snapshot.lastPollResult == "outage")
+        let next = state.snapshot.nextPollAt ?? Date()
+        #expect(next.timeIntervalSinceNow > 0.5, "the second outage waits about 4 intervals")
+        await waitUntil { engine.calls.withLock { $0.polls.count } >= 5 }
+        await waitUntil { state.snapshot.outageSince == nil }
+        #expect(state.snapshot.consecutiveOutages == 0)
+        loop.wakeup.close()
+        await task.value
+        let kinds = notes.events.withLock { $0.map(\.kind) }
+        #expect(kinds == [.outage, .succeeded], "one when it starts, the deploy when it ends: \(kinds)")
+        #expect(notes.events.withLock { $0.first?.commit } == head)
+    }
+
+    @Test func anOutageEndingWithNothingToDeployIsNotifiedAsRecovered() async {
+        let outage = PollOutcome.deployed(head: "2222", .outage("Docker engine unreachable"), duration: .zero)
+        let engine = RecordingEngine(outcomes: [outage])
+        let notes = Collected()
+        let (loop, _, state) = makeLoop(
+            engine,
+            options: DaemonOptions(pollInterval: .milliseconds(100), debounce: .zero, heal: false),
+            notifier: notes
+        )
+        let task = Task { await loop.loop() }
+        await waitUntil { engine.calls.withLock { $0.polls.count } >= 2 && state.snapshot.outageSince == nil }
+        loop.wakeup.close()
+        await task.value
+        #expect(notes.events.withLock { $0.map(\.kind) } == [.outage, .recovered])
+    }
+
     @Test func healsWithinTheBudgetThenReportsExhaustionOnce() async {
         let dead = EngineContainer(
             id: "c1",

@@ -137,7 +137,9 @@ final class FetchSession: Sendable {
                 errorClass: underlying.errorClass,
                 message: "fetch from \(name) did not finish within \(timeout.formattedSeconds); "
                     + "check that the host is reachable and answering (\(underlying.message))",
-                context: location.display
+                context: location.display,
+                cause: "the fetch did not finish within \(timeout.formattedSeconds); "
+                    + "check that the host is reachable and answering"
             )
         }
         var code = underlying.code
@@ -155,19 +157,21 @@ final class FetchSession: Sendable {
             code = .network
         }
         let what: String
+        let cause: String
         switch code {
-        case .notFound: what = "no repository at \(name)"
-        case .auth: what = "authentication to \(name) failed"
-        case .certificate: what = "the certificate of \(name) was not accepted"
-        case .network: what = "cannot fetch from \(name)"
-        default: what = "fetch from \(name) failed"
+        case .notFound: (what, cause) = ("no repository at \(name)", "no repository there")
+        case .auth: (what, cause) = ("authentication to \(name) failed", "authentication failed")
+        case .certificate: (what, cause) = ("the certificate of \(name) was not accepted", "certificate not accepted")
+        case .network: (what, cause) = ("cannot fetch from \(name)", "")
+        default: (what, cause) = ("fetch from \(name) failed", "")
         }
         return GitError(
             code: code,
             call: call,
             errorClass: underlying.errorClass,
             message: "\(what): \(underlying.message)",
-            context: location.display
+            context: location.display,
+            cause: cause.isEmpty ? underlying.message : "\(cause): \(underlying.message)"
         )
     }
 

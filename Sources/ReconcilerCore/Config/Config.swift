@@ -122,7 +122,8 @@ package struct NotifyTarget: Sendable, Equatable {
 
     /// The events an entry can pick (`events`); none listed means all of them.
     package static let eventNames = [
-        "succeeded", "failed", "rolledBack", "degraded", "healed", "healBudgetExhausted", "fetchFailing",
+        "succeeded", "failed", "rolledBack", "degraded", "healed", "healBudgetExhausted", "fetchFailing", "outage",
+        "recovered",
     ]
 
     /// Where to send; empty for `command`.

@@ -14,6 +14,7 @@ extension Reconciler {
         builder.degraded = try store.degraded()
         builder.hold = try store.hold()
         builder.failedRemote = try builder.remote.flatMap { try store.failure(of: $0.id) }
+        builder.outage = try store.outage()
         builder.drift = (try? repository.modifiedTrackedFiles()) ?? []
         if let deployed {
             builder.units = try? units(at: deployed.id, config: config).0

@@ -19,20 +19,40 @@ extension Reconciler {
         try config.checkTransport(url: url ?? config.remote)
         let shown = RemoteURL.display(config.remote)
         reporter.report(.info("Fetching \(shown) \(config.branch) …"))
+        let id: ObjectID
         do {
-            let id = try repository.fetch(
+            id = try repository.fetch(
                 remote: config.remote,
                 branch: config.branch,
                 credentials: credentials(config),
                 timeout: config.fetchTimeout
             )
-            return try repository.commit(for: id.hex)
         } catch let error as GitError {
+            // The git layer's words name the remote (password masked) already: said once, with the cause.
+            let cause =
+                error.cause.map { "cannot fetch \(config.branch) from \(fetchLocation(config, url: url)): \($0)" }
+                ?? "cannot fetch \(config.branch): \(error.message)"
+            let message = "\(cause) (\(error.call))"
+            // Status shows it as an outage while it lasts; the newest commit known waits: the remote head as last
+            // fetched, or the one an engine outage left waiting, or the deployed one.
+            let waiting =
+                (try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)"))?.id
+                ?? (try? store.outage())?.commit ?? (try? store.deployedCommit())
+            try? ledger.fetchFailed(waiting: waiting, cause: DeploymentLedger.fetchOutagePrefix + message)
             throw ReconcilerError(
                 .configuration,
-                "cannot fetch \(config.branch) from \(shown): \(error)\nCheck the remote's address, the network, and the credentials in reconciler.json's \"auth\"."
+                "\(message)\nCheck the remote's address, the network, and the credentials in reconciler.json's \"auth\"."
             )
         }
+        try? ledger.fetchWorks()
+        return try repository.commit(for: id.hex)
+    }
+
+    /// The remote as a fetch error names it: a URL (password masked), or a remote's name with its URL.
+    private func fetchLocation(_ config: Config, url: String?) -> String {
+        let shown = RemoteURL.display(config.remote)
+        guard let url, url != config.remote else { return shown }
+        return "\(shown) (\(RemoteURL.display(url)))"
     }
 
     /// `reconciler sync`: fetch, and deploy the remote head if it is new, not held and not known to fail.
@@ -209,7 +229,15 @@ extension Reconciler {
         if plan.steps.contains(where: { $0.action != .switch }),
             let why = await driver.outage(engine.context(target.config))
         {
-            return try outage(from: deployed?.id, to: targetCommit.id, trigger: trigger, plan: plan, why: why)
+            let message =
+                "\(why); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
+            try ledger.outage(
+                targetCommit.id,
+                cause: why,
+                message: message,
+                recording: (from: deployed?.id, trigger: trigger, plan: plan)
+            )
+            return .outage(message)
         }
         let deployment = try ledger.begin(from: deployed?.id, to: targetCommit.id, trigger: trigger, plan: plan)
         do {
@@ -265,6 +293,7 @@ extension Reconciler {
         case .rolledBack(let why), .failed(let why):
             // A step that failed because the engine went away is an outage: the commit is not remembered as bad.
             if let cause = await driver.outage(engine.context(target.config)) {
+                try ledger.outage(targetCommit.id, cause: cause, message: why, recording: nil)
                 return .outage("\(cause)\n\(why)")
             }
             try ledger.markFailed(targetCommit.id, reason: why)
@@ -274,20 +303,6 @@ extension Reconciler {
             break
         }
         return outcome
-    }
-
-    /// Records an outage found before any step (status shows it) without marking the commit failed.
-    private func outage(
-        from: ObjectID?,
-        to: ObjectID,
-        trigger: DeploymentTrigger,
-        plan: Plan,
-        why: String
-    ) throws -> DeployOutcome {
-        let message = "\(why); nothing was changed and \(to.short) is not marked failed: the next sync deploys it"
-        let deployment = try ledger.begin(from: from, to: to, trigger: trigger, plan: plan)
-        try ledger.failed(deployment, message: message, failedCommit: nil)
-        return .outage(message)
     }
 
     /// `reconciler rollback <rev>`: deploy an earlier commit and hold automatic syncs on the one left.

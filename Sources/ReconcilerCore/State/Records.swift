@@ -15,6 +15,8 @@ package enum DeploymentResult: String, Codable, Sendable {
     case degraded
     /// The process died mid-deploy; the next start found the record still running.
     case interrupted
+    /// The world, not the commit, failed before any step (engine unreachable): nothing changed, the commit waits.
+    case outage
 }
 
 /// Which part of a deployment a step belongs to.

@@ -291,13 +291,31 @@ package final class StateStore: Sendable {
     }
     /// Clears the degraded mark.
     package func clearDegraded() throws { try removeMarker(.degraded) }
+
+    /// Set while the world, not the commit, fails (engine unreachable, fetch failing): `commit` waits to deploy,
+    /// `reason` is the cause, `at` when the outage began (kept while it continues).
+    package func outage() throws -> CommitMark? { try marker(.outage) }
+    /// Records an outage, or updates the commit and cause of the one that continues (keeping when it began).
+    package func setOutage(_ commit: ObjectID, reason: String) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO "marker" ("name", "commit", "reason", "at") VALUES (?, ?, ?, ?)
+                    ON CONFLICT ("name") DO UPDATE SET "commit" = excluded."commit", "reason" = excluded."reason"
+                    """,
+                arguments: [Marker.outage.rawValue, commit, reason, Date()]
+            )
+        }
+    }
+    /// The outage is over.
+    package func clearOutage() throws { try removeMarker(.outage) }
 }
 
 // MARK: - Helpers
 
 extension StateStore {
     fileprivate enum Marker: String {
-        case deployed, hold, degraded
+        case deployed, hold, degraded, outage
     }
 
     fileprivate func setMarker(_ name: Marker, _ commit: ObjectID, reason: String) throws {

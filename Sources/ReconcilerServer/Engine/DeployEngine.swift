@@ -87,10 +87,13 @@ package struct EngineMarks: Sendable, Equatable {
     package var deployed: String?
     package var degraded: Bool
     package var held: Bool
+    /// An outage goes on (the state's outage mark).
+    package var outage: Bool
 
-    package init(deployed: String?, degraded: Bool, held: Bool) {
+    package init(deployed: String?, degraded: Bool, held: Bool, outage: Bool = false) {
         self.deployed = deployed
         self.degraded = degraded
         self.held = held
+        self.outage = outage
     }
 }

@@ -126,7 +126,8 @@ package final class ReconcilerEngine: DeployEngine {
         return EngineMarks(
             deployed: try store.deployedCommit()?.hex,
             degraded: try store.degraded() != nil,
-            held: try store.hold() != nil
+            held: try store.hold() != nil,
+            outage: try store.outage() != nil
         )
     }
 

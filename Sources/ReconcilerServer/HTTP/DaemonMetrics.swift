@@ -13,6 +13,7 @@ package final class DaemonMetrics: Sendable {
     private let rollbacks: CoreMetrics.Counter
     private let degraded: CoreMetrics.Gauge
     private let held: CoreMetrics.Gauge
+    private let outage: CoreMetrics.Gauge
     private let deployedCommit = Mutex<(String, CoreMetrics.Gauge)?>(nil)
     private let units = Mutex<[String: CoreMetrics.Gauge]>([:])
 
@@ -30,10 +31,12 @@ package final class DaemonMetrics: Sendable {
         rollbacks = CoreMetrics.Counter(label: "reconciler_rollbacks_total", factory: factory)
         degraded = CoreMetrics.Gauge(label: "reconciler_degraded", factory: factory)
         held = CoreMetrics.Gauge(label: "reconciler_held", factory: factory)
+        outage = CoreMetrics.Gauge(label: "reconciler_outage", factory: factory)
         degraded.record(0)
         held.record(0)
+        outage.record(0)
         // Counters a dashboard expects to see from the start, at zero.
-        for result in ["ok", "deployed", "failed", "fetch_failed", "busy", "refused"] {
+        for result in ["ok", "deployed", "failed", "outage", "fetch_failed", "busy", "refused"] {
             _ = CoreMetrics.Counter(label: "reconciler_polls_total", dimensions: [("result", result)], factory: factory)
         }
         for provider in WebhookProvider.allCases {
@@ -79,10 +82,11 @@ package final class DaemonMetrics: Sendable {
         ).increment()
     }
 
-    /// Gauges that follow the state: deployed commit, unit up, degraded, held.
+    /// Gauges that follow the state: deployed commit, unit up, degraded, held, outage.
     package func update(from report: StatusSummary) {
         degraded.record(report.degraded ? 1 : 0)
         held.record(report.held ? 1 : 0)
+        outage.record(report.outage ? 1 : 0)
         if let commit = report.deployedCommit {
             deployedCommit.withLock { current in
                 if current?.0 == commit { return }
@@ -116,12 +120,15 @@ package struct StatusSummary: Sendable {
     package var deployedCommit: String?
     package var degraded: Bool
     package var held: Bool
+    /// An outage goes on (engine unreachable, fetch failing).
+    package var outage: Bool
     package var unitsUp: [String: Bool]
 
-    package init(deployedCommit: String?, degraded: Bool, held: Bool, unitsUp: [String: Bool]) {
+    package init(deployedCommit: String?, degraded: Bool, held: Bool, outage: Bool = false, unitsUp: [String: Bool]) {
         self.deployedCommit = deployedCommit
         self.degraded = degraded
         self.held = held
+        self.outage = outage
         self.unitsUp = unitsUp
     }
 }

@@ -35,6 +35,12 @@ package enum StatusPage {
             html +=
                 "<br><span class=\"bad\">Degraded since \(e(degraded.at.formatted(.iso8601))): \(e(degraded.reason))</span>"
         }
+        if let outage = report.outage, daemon.fetchFailingSince == nil {
+            html += "<br><span class=\"bad\">Outage since \(e(outage.at.formatted(.iso8601))): \(e(outage.reason))"
+            html += "<br>\(e(String(outage.commit.prefix(12)))) waits to deploy"
+            if let next = daemon.nextPollAt { html += "; next try at \(e(next.formatted(.iso8601)))" }
+            html += "</span>"
+        }
         if let hold = report.hold {
             html += "<br><span class=\"warn\">Held at \(e(String(hold.commit.prefix(12)))): \(e(hold.reason))</span>"
         }
@@ -84,6 +90,7 @@ package enum StatusPage {
     static func overallState(report: StatusReport, daemon: DaemonSnapshot) -> (word: String, css: String) {
         if report.degraded != nil { return ("degraded", "bad") }
         if daemon.fetchFailingSince != nil { return ("fetch failing", "bad") }
+        if report.outage != nil { return ("outage", "bad") }
         if report.hold != nil { return ("held", "warn") }
         if report.state != .ok { return (report.state.rawValue, "bad") }
         return ("ok", "ok")

@@ -13,23 +13,31 @@ package struct DaemonSnapshot: Codable, Sendable, Equatable {
     package var startedAt: Date
     package var pollIntervalSeconds: Double
     package var lastPollAt: Date?
-    /// `ok`, `deployed`, `failed`, `fetch_failed`, `busy`, `refused`.
+    /// `ok`, `deployed`, `failed`, `outage`, `fetch_failed`, `busy`, `refused`.
     package var lastPollResult: String?
     package var lastPollMessage: String?
     package var nextPollAt: Date?
     package var fetchFailingSince: Date?
     package var fetchError: String?
     package var consecutiveFetchFailures: Int
+    /// While the engine is unreachable: since when (this daemon saw it), why, and how many polls met it in a row.
+    package var outageSince: Date?
+    package var outageCause: String?
+    package var consecutiveOutages: Int
     package var deploying: Bool
     package var healBudget: [String: HealBudgetEntry]
     package var healWindowSeconds: Double
     package var webhooks: Int
     package var coalesced: Int
 
+    /// Polls in a row that met a fetch failure or an outage: the back-off's exponent (0 = poll on the interval).
+    package var backingOff: Int { consecutiveFetchFailures + consecutiveOutages }
+
     package init(startedAt: Date, pollInterval: Duration, healWindow: Duration) {
         self.startedAt = startedAt
         self.pollIntervalSeconds = pollInterval.seconds
         self.consecutiveFetchFailures = 0
+        self.consecutiveOutages = 0
         self.deploying = false
         self.healBudget = [:]
         self.healWindowSeconds = healWindow.seconds
@@ -65,7 +73,7 @@ package final class DaemonState: Sendable {
         let allowance = max(s.pollIntervalSeconds * 3, 30)
         let last = s.lastPollAt ?? s.startedAt
         // A long deploy is the loop working, not stuck; back-off waits are the loop working too.
-        if !s.deploying, s.consecutiveFetchFailures == 0, now.timeIntervalSince(last) > allowance {
+        if !s.deploying, s.backingOff == 0, now.timeIntervalSince(last) > allowance {
             return
                 "no poll completed for \(Int(now.timeIntervalSince(last))) s (interval \(Int(s.pollIntervalSeconds)) s)"
         }

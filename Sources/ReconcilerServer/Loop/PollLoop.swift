@@ -80,7 +80,8 @@ package final class PollLoop: Service, Sendable {
         while !wakeup.isClosed {
             await cycle(trigger)
             if wakeup.isClosed { break }
-            let delay = schedule.nextDelay(consecutiveFailures: state.snapshot.consecutiveFetchFailures)
+            // Fetch failures and engine outages back off alike: the world needs time, not more polls.
+            let delay = schedule.nextDelay(consecutiveFailures: state.snapshot.backingOff)
             state.update { $0.nextPollAt = Date().addingTimeInterval(delay.seconds) }
             if let woke = await wakeup.wait(for: delay) {
                 trigger = woke
@@ -149,6 +150,10 @@ package final class PollLoop: Service, Sendable {
         case .nothingToDo(_, let why):
             message = why
             logger.debug("poll", metadata: ["trigger": "\(trigger.rawValue)", "result": "\(why)"])
+        case .deployed(let head, .outage(let why), _):
+            result = "outage"
+            message = why
+            recordOutage(why, commit: head, trigger: trigger, now: now)
         case .deployed(let head, let deploy, let duration):
             result = deploy == .succeeded ? "deployed" : "failed"
             let name = Self.resultName(deploy)
@@ -176,6 +181,7 @@ package final class PollLoop: Service, Sendable {
             message = why
             logger.warning("poll refused", metadata: ["reason": "\(why)"])
         }
+        endOutage(after: outcome)
         if case .fetchFailed = outcome {
         } else if case .busy = outcome {
         } else if state.snapshot.consecutiveFetchFailures > 0 {
@@ -194,6 +200,51 @@ package final class PollLoop: Service, Sendable {
             $0.lastPollResult = result
             $0.lastPollMessage = message
         }
+    }
+
+    /// A poll met an outage (the engine unreachable): counted for the back-off, logged, notified once when it starts.
+    private func recordOutage(_ why: String, commit: String, trigger: PollTrigger, now: Date) {
+        var first = false
+        var since = now
+        state.update {
+            first = $0.consecutiveOutages == 0
+            $0.consecutiveOutages += 1
+            $0.outageSince = $0.outageSince ?? now
+            $0.outageCause = why
+            since = $0.outageSince ?? now
+        }
+        let cause = why.split(separator: "\n").first.map(String.init) ?? why
+        logger.warning(
+            "outage: the commit waits",
+            metadata: [
+                "trigger": "\(trigger.rawValue)", "commit": "\(commit.prefix(12))",
+                "since": "\(since.formatted(.iso8601))", "error": "\(cause)",
+            ]
+        )
+        if first {
+            notifier.publish(NotificationEvent(kind: .outage, commit: commit, message: cause))
+        }
+    }
+
+    /// The first poll past an outage that is not one (a fetch failure or a busy lock says nothing of the engine)
+    /// ends it; a deploy's own event says so, otherwise `recovered` does.
+    private func endOutage(after outcome: PollOutcome) {
+        let since = state.snapshot.outageSince
+        guard let since else { return }
+        switch outcome {
+        case .deployed(_, .outage, _), .fetchFailed, .busy: return
+        default: break
+        }
+        state.update {
+            $0.consecutiveOutages = 0
+            $0.outageSince = nil
+            $0.outageCause = nil
+        }
+        logger.notice("outage over", metadata: ["since": "\(since.formatted(.iso8601))"])
+        if case .deployed = outcome { return }
+        notifier.publish(
+            NotificationEvent(kind: .recovered, commit: nil, message: "outage since \(since.formatted(.iso8601))")
+        )
     }
 
     /// Brings back deployed units whose containers died, within the budget.
@@ -267,7 +318,13 @@ package final class PollLoop: Service, Sendable {
                 !unit.containers.isEmpty && unit.containers.allSatisfy { $0.state == "running" || $0.exitCode == 0 }
         }
         metrics.update(
-            from: StatusSummary(deployedCommit: marks.deployed, degraded: marks.degraded, held: marks.held, unitsUp: up)
+            from: StatusSummary(
+                deployedCommit: marks.deployed,
+                degraded: marks.degraded,
+                held: marks.held,
+                outage: marks.outage,
+                unitsUp: up
+            )
         )
     }
 
@@ -296,8 +353,9 @@ package final class PollLoop: Service, Sendable {
         switch outcome {
         case .succeeded: NotificationEvent(kind: .succeeded, commit: commit, units: units, message: "")
         case .nothingToDo: nil
-        case .invalid(let m), .failed(let m), .outage(let m):
+        case .invalid(let m), .failed(let m):
             NotificationEvent(kind: .failed, commit: commit, units: units, message: m)
+        case .outage(let m): NotificationEvent(kind: .outage, commit: commit, units: units, message: m)
         case .rolledBack(let m): NotificationEvent(kind: .rolledBack, commit: commit, units: units, message: m)
         case .degraded(let m): NotificationEvent(kind: .degraded, commit: commit, units: units, message: m)
         }

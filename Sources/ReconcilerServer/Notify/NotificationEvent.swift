@@ -4,6 +4,10 @@ import Foundation
 package struct NotificationEvent: Sendable, Equatable {
     package enum Kind: String, Sendable, CaseIterable {
         case succeeded, failed, rolledBack, degraded, healed, healBudgetExhausted, fetchFailing
+        /// The world, not the commit, fails (engine unreachable): once when it starts; the commit waits.
+        case outage
+        /// An outage ended without a deploy to say so (a deploy's own event says it otherwise).
+        case recovered
     }
 
     package let kind: Kind
@@ -35,6 +39,8 @@ package struct NotificationEvent: Sendable, Equatable {
             case .healed: "Healed \(units.joined(separator: ", "))"
             case .healBudgetExhausted: "Heal budget exhausted for \(units.joined(separator: ", "))"
             case .fetchFailing: "Fetching the repository keeps failing"
+            case .outage: "Outage:\(short) waits to deploy"
+            case .recovered: "Outage over"
             }
         return message.isEmpty ? title : "\(title): \(message)"
     }

@@ -124,10 +124,14 @@ package final class Notifier: NotificationSink {
         case .ntfy:
             var headers = [
                 ("Title", "reconciler: \(event.kind.rawValue)"),
-                ("Tags", event.kind == .succeeded || event.kind == .healed ? "white_check_mark" : "warning"),
+                (
+                    "Tags",
+                    [.succeeded, .healed, .recovered].contains(event.kind) ? "white_check_mark" : "warning"
+                ),
                 (
                     "Priority",
-                    [.degraded, .rolledBack, .failed, .healBudgetExhausted].contains(event.kind) ? "high" : "default"
+                    [.degraded, .rolledBack, .failed, .healBudgetExhausted, .outage].contains(event.kind)
+                        ? "high" : "default"
                 ),
             ]
             if let file = target.tokenFile { headers.append(("Authorization", "Bearer \(try Self.readToken(file))")) }
@@ -140,7 +144,7 @@ package final class Notifier: NotificationSink {
             if let file = target.tokenFile { headers.append(("X-Gotify-Key", try Self.readToken(file))) }
             let body = try JSONSerialization.data(withJSONObject: [
                 "title": "reconciler: \(event.kind.rawValue)", "message": event.summary,
-                "priority": event.kind == .succeeded || event.kind == .healed ? 4 : 8,
+                "priority": [.succeeded, .healed, .recovered].contains(event.kind) ? 4 : 8,
             ])
             let url =
                 target.url.hasSuffix("/message")

@@ -27,6 +27,7 @@ package struct DeploymentLedger: Sendable {
         let id = try begin(from: from, to: to, trigger: trigger, plan: nil)
         try store.finishDeployment(id, result: .failed, message: message)
         try store.markFailed(to, reason: message)
+        try store.clearOutage()
     }
 
     /// The target is deployed: the work tree is at `commit`.
@@ -34,6 +35,7 @@ package struct DeploymentLedger: Sendable {
         let message = message.map(masker.mask)
         if let commit { try store.setDeployedCommit(commit) }
         try store.finishDeployment(deployment, result: .succeeded, message: message)
+        try store.clearOutage()
     }
 
     /// Validation (or a step with nothing to go back to) failed; `failedCommit`, when given, is not retried.
@@ -41,7 +43,10 @@ package struct DeploymentLedger: Sendable {
         let message = masker.mask(message)
         let reason = reason.map(masker.mask)
         try store.finishDeployment(deployment, result: .failed, message: message)
-        if let failedCommit { try store.markFailed(failedCommit, reason: reason ?? message) }
+        if let failedCommit {
+            try store.markFailed(failedCommit, reason: reason ?? message)
+            try store.clearOutage()
+        }
     }
 
     /// A step failed and the rollback brought `base` back.
@@ -56,6 +61,7 @@ package struct DeploymentLedger: Sendable {
         let message = masker.mask(message)
         try store.setDegraded(failedCommit, reason: message)
         try store.finishDeployment(deployment, result: .degraded, message: message)
+        try store.clearOutage()
     }
 
     /// A deployment a killed reconciler left running, now finished by recovery.
@@ -67,7 +73,47 @@ package struct DeploymentLedger: Sendable {
     /// Remembers that `commit` failed, so it is not retried until the remote moves on.
     package func markFailed(_ commit: ObjectID, reason: String) throws {
         try store.markFailed(commit, reason: masker.mask(reason))
+        try store.clearOutage()
     }
+
+    // MARK: Outages
+
+    /// The world, not the commit, failed: `commit` waits to deploy (not marked failed). The first sync of an outage
+    /// records it as a deployment (`outage`, or how its steps ended when it began mid-deploy); the syncs while it
+    /// continues only update the cause, so `history` keeps one line per outage.
+    /// - Parameter deployment: The deployment the outage ended, or nil to record one (`begin`'s arguments) when no
+    ///   outage is recorded yet.
+    /// - Returns: Whether a new outage was recorded (the daemon notifies once per outage).
+    @discardableResult
+    package func outage(
+        _ commit: ObjectID,
+        cause: String,
+        message: String,
+        recording deployment: (from: ObjectID?, trigger: DeploymentTrigger, plan: Plan?)?
+    ) throws -> Bool {
+        let cause = masker.mask(cause)
+        let ongoing = try store.outage()
+        if ongoing == nil, let deployment {
+            let id = try begin(from: deployment.from, to: commit, trigger: deployment.trigger, plan: deployment.plan)
+            try store.finishDeployment(id, result: .outage, message: masker.mask(message))
+        }
+        try store.setOutage(commit, reason: cause)
+        return ongoing == nil
+    }
+
+    /// A fetch failed: an outage with `commit` waiting (nothing recorded when no commit is known yet).
+    package func fetchFailed(waiting commit: ObjectID?, cause: String) throws {
+        guard let commit else { return }
+        try store.setOutage(commit, reason: masker.mask(cause))
+    }
+
+    /// A fetch worked: a fetch outage is over (an engine outage stays until a deploy ends it).
+    package func fetchWorks() throws {
+        if let outage = try store.outage(), outage.reason.hasPrefix(Self.fetchOutagePrefix) { try store.clearOutage() }
+    }
+
+    /// How a fetch outage's cause begins.
+    package static let fetchOutagePrefix = "fetch failed: "
 
     // MARK: Steps
 

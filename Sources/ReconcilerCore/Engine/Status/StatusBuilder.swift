@@ -13,6 +13,8 @@ package struct StatusBuilder: Sendable {
     package var hold: CommitMark?
     /// The failure mark of the remote head, if any.
     package var failedRemote: CommitMark?
+    /// The outage going on (engine unreachable, fetch failing), with the commit waiting to deploy.
+    package var outage: CommitMark?
     package var drift: [String] = []
     /// The units of the deployed commit (or the work tree); nil when they cannot be read.
     package var units: UnitSet?
@@ -65,6 +67,7 @@ package struct StatusBuilder: Sendable {
             degraded: degraded.map(StatusReport.Mark.init),
             hold: hold.map(StatusReport.Mark.init),
             failedCommit: failedRemote.map(StatusReport.Mark.init),
+            outage: outage.map(StatusReport.Mark.init),
             drift: drift,
             units: rows
         )
@@ -73,6 +76,8 @@ package struct StatusBuilder: Sendable {
     private func state(_ rows: [StatusReport.UnitStatus]) -> StatusReport.State {
         if degraded != nil { return .degraded }
         if !drift.isEmpty { return .drifted }
+        // The world failed, not the commit: what the last deployment or a unit shows is the outage's doing.
+        if outage != nil { return .outage }
         if let result = lastFinished?.result, [.failed, .rolledBack, .degraded].contains(result) { return .failed }
         if rows.contains(where: { $0.state == UnitState.failed.rawValue }) { return .failed }
         return .ok

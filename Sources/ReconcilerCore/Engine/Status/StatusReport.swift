@@ -5,7 +5,7 @@ import Git
 package struct StatusReport: Codable, Sendable {
     /// The overall state, worst first.
     package enum State: String, Codable, Sendable {
-        case ok, degraded, failed, drifted
+        case ok, degraded, failed, drifted, outage
     }
 
     package struct UnitStatus: Codable, Sendable {
@@ -65,6 +65,8 @@ package struct StatusReport: Codable, Sendable {
     package let hold: Mark?
     /// A failure mark on the remote head, when it is the commit that failed.
     package let failedCommit: Mark?
+    /// The outage going on: `reason` its cause, `commit` the commit waiting to deploy, `at` since when.
+    package let outage: Mark?
     package let drift: [String]
     package let units: [UnitStatus]
 
@@ -73,6 +75,8 @@ package struct StatusReport: Codable, Sendable {
         case .degraded: .degraded
         case .drifted: .refused
         case .failed: .deployFailed
+        // Like the sync that met it: the world failed (exit 1), the commit is not marked failed.
+        case .outage: .configuration
         case .ok: .ok
         }
     }
