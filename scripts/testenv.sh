@@ -5,7 +5,8 @@
 #   scripts/testenv.sh up       install what is missing, start the engine, build the test image
 #   scripts/testenv.sh env      print `export DOCKER_HOST=…` for eval
 #   scripts/testenv.sh status   say what is running (exit 0 running, 3 not running)
-#   scripts/testenv.sh down     stop the engine this rig started (by its pidfile), clean its mounts
+#   scripts/testenv.sh swarm    make the rig's engine a single-node Swarm manager (idempotent; after `up`)
+#   scripts/testenv.sh down     leave the swarm, stop the engine this rig started (by its pidfile), clean its mounts
 #   scripts/testenv.sh purge    down, then delete the rig's state (images, containers, logs)
 #
 # Quiet when all goes well; on failure it says what failed and shows the relevant log.
@@ -339,9 +340,27 @@ cmd_status() {
     return "$rc"
 }
 
+swarm_state() { DOCKER_HOST=$1 timeout 20 docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true; }
+
+# A single-node swarm on the rig's engine, for the Swarm driver's tests; the other suites never need it.
+# Its overlay networks put network namespaces under the exec-root: `down` leaves the swarm first and
+# unmounts what remains, else the next swarm's tasks fail with "error creating vxlan interface: file exists".
+cmd_swarm() {
+    our_pid >/dev/null || die "no engine of this rig is running; run \`scripts/testenv.sh up\` first"
+    [[ $(swarm_state "$OUR_HOST") == active ]] && return
+    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init --advertise-addr 127.0.0.1 >"$STATE/swarm.log" 2>&1 || {
+        cat "$STATE/swarm.log" >&2
+        die "docker swarm init failed"
+    }
+}
+
 cmd_down() {
     local pid
     if pid=$(our_pid); then
+        # Leave the swarm while the engine runs: it removes the stacks' tasks and overlay namespaces.
+        if [[ $(swarm_state "$OUR_HOST") == active ]]; then
+            DOCKER_HOST=$OUR_HOST timeout 60 docker swarm leave --force >/dev/null 2>&1 || note "docker swarm leave failed"
+        fi
         # Busybox fixtures often run `sleep` as pid 1, which ignores SIGTERM: kill containers at
         # once rather than let dockerd wait out each stop timeout.
         local running
@@ -374,15 +393,15 @@ cmd_purge() {
 main() {
     local cmd=${1:-}
     case $cmd in
-    up | down | env | status | purge) ;;
+    up | down | env | status | purge | swarm) ;;
     *)
-        printf 'usage: %s up|down|env|status|purge\n' "$0" >&2
+        printf 'usage: %s up|down|env|status|purge|swarm\n' "$0" >&2
         exit 2
         ;;
     esac
     resolve_dir
     set_paths
-    if [[ $cmd == up || $cmd == down || $cmd == purge ]]; then
+    if [[ $cmd == up || $cmd == down || $cmd == purge || $cmd == swarm ]]; then
         # One rig operation at a time per state dir (two `make test` in parallel, say).
         exec 9>"$STATE/lock"
         flock -w 120 9 || die "another testenv.sh holds $STATE/lock"

@@ -130,11 +130,11 @@ extension Reconciler {
     }
 
     /// The command that shows a unit's logs (the `logs` command replaces itself with it).
-    package func logsCommand(_ id: String, follow: Bool, tail: Int?) throws -> Invocation {
+    package func logsCommand(_ id: String, follow: Bool, tail: Int?) async throws -> Invocation {
         let target = try deployedTarget()
         _ = try resolve(.units([id]), in: target)
         let unit = target.units.units[id]!
-        return driver.logs(
+        return await driver.logs(
             unit,
             in: engine.absolute(unit.directory),
             follow: follow,
@@ -148,9 +148,13 @@ extension Reconciler {
         let config: Config
         let units: UnitSet
         do {
-            config = try workTreeConfig()
-            units = try workTreeUnits(config: config)
-            _ = try config.validate(units: units)
+            let read = try workTreeConfig()
+            let all = try allWorkTreeUnits(config: read)
+            _ = try read.validate(units: all)
+            try read.validateHosts(units: all)
+            let scope = try scope(read)
+            config = try scope?.config(read, units: all) ?? read
+            units = scope?.units(all) ?? all
         } catch {
             return [ValidationFailure(unit: Self.configFileName, check: "configuration", message: "\(error)")]
         }

@@ -22,7 +22,15 @@ extension Reconciler {
         }
         builder.records = try store.units()
         builder.live = await driver.projects(engine.context(config))
-        return builder.build()
+        var report = builder.build()
+        report.host = try? scope(config)?.name
+        return report
+    }
+
+    /// The host (`hosts.<name>`) this reconciler speaks for under the configuration in force; nil without `hosts`.
+    package func hostName() -> String? {
+        guard let config = try? currentConfig() else { return nil }
+        return try? scope(config)?.name
     }
 
     /// `reconciler history`: the last `limit` deployments, newest first, each with its steps.

@@ -123,9 +123,13 @@ extension Reconciler {
     /// changed units' dependencies run now.
     package func plan(from source: DeploySource?, to target: DeployTarget) async throws -> Plan {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
-        let impact = Planner.impact(changes: changes, source: source, target: target)
+        var impact = Planner.impact(changes: changes, source: source, target: target)
+        let scope = try scope(target.config)
+        if let scope { impact = scope.assigned(impact, old: source?.units, new: target.units) }
         let running = await running(Planner.dependencies(of: impact.units, in: target), in: target)
-        return Planner.plan(impact: impact, source: source, target: target, running: running)
+        var plan = Planner.plan(impact: impact, source: source, target: target, running: running)
+        plan.host = scope?.name
+        return plan
     }
 
     /// `reconciler plan`: what a sync would do from `from` (default: the deployed commit) to `to` (default: the remote

@@ -1,0 +1,110 @@
+import Foundation
+import Git
+import Logging
+import ReconcilerCore
+import ReconcilerTesting
+import Testing
+
+/// `hosts` through the fake driver: a reconciler deploys only its host's units and system, and a change to another
+/// host's units costs it nothing but moving the deployed commit.
+@Suite struct HostEngineTests {
+    /// db ← app ← web on `big`, `dns` on `pi`; each host switches its own flake attribute.
+    static let hostsConfig = """
+        {
+          "system": { "switch": ["nixos-rebuild", "switch", "--flake", "./nixos"] },
+          "units": { "app": { "dependsOn": ["db"] }, "web": { "dependsOn": ["app"] } },
+          "hosts": {
+            "big": { "system": "homelab-hl15", "units": ["db", "app", "web"] },
+            "pi": { "system": "pi", "units": ["dns"] }
+          }
+        }
+
+        """
+
+    private func lab() throws -> EngineLab {
+        try EngineLab(files: [
+            "reconciler.json": Self.hostsConfig,
+            "services/dns/compose.yml": EngineLab.service("1"),
+        ])
+    }
+
+    private func reconciler(_ lab: EngineLab, host: String) throws -> Reconciler {
+        Reconciler(
+            repository: try Repository(at: lab.fixture.clone),
+            store: try StateStore(directory: lab.stateDir),
+            driver: lab.driver,
+            logger: Logger(label: "engine-test"),
+            reporter: lab.events,
+            hostConfigFile: nil,
+            host: host
+        )
+    }
+
+    @Test func eachHostDeploysItsUnitsAndItsOwnSystem() async throws {
+        let big = try lab()
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        #expect(big.driver.actions == ["switch system", "up db", "up app", "up web"])
+        #expect(big.driver.switchCommands == [["nixos-rebuild", "switch", "--flake", "./nixos#homelab-hl15"]])
+
+        let pi = try lab()
+        #expect(try await reconciler(pi, host: "pi").sync(dryRun: false) == .succeeded)
+        #expect(pi.driver.actions == ["switch system", "up dns"])
+        #expect(pi.driver.switchCommands == [["nixos-rebuild", "switch", "--flake", "./nixos#pi"]])
+    }
+
+    @Test func aChangeToAnotherHostsUnitDeploysNothingButMovesTheDeployedCommit() async throws {
+        let big = try lab()
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        big.driver.resetCalls()
+        let sha = try big.commit(["services/dns/compose.yml": EngineLab.service("2")])
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        #expect(big.driver.actions == [])
+        #expect(big.driver.calls(.validate) == [])
+        #expect(try big.deployed() == sha)
+        #expect(try big.last().message == "no unit affected")
+    }
+
+    @Test func planAndStatusSayWhichHostTheySpeakFor() async throws {
+        let big = try lab()
+        let front = try reconciler(big, host: "pi")
+        let plan = try await front.plan(from: nil, to: nil)
+        #expect(plan.host == "pi")
+        #expect(plan.units == ["dns"])
+        #expect(plan.json().contains("\"host\" : \"pi\""))
+        #expect(try await front.sync(dryRun: false) == .succeeded)
+        let status = try await front.status()
+        #expect(status.host == "pi")
+        #expect(status.units.map(\.id).filter { $0 != UnitID.system } == ["dns"])
+        #expect(front.hostName() == "pi")
+    }
+
+    @Test func anUnknownHostIsAConfigurationErrorNamingIt() async throws {
+        let big = try lab()
+        let outcome = try await reconciler(big, host: "nas").sync(dryRun: false)
+        guard case .invalid(let message) = outcome else {
+            Issue.record("expected a configuration error, got \(outcome)")
+            return
+        }
+        #expect(message.contains("\"nas\"") && message.contains("--host"), "\(message)")
+        #expect(big.driver.actions == [])
+    }
+
+    @Test func aUnitMovedToAnotherHostIsPrunedHereAndBroughtUpThere() async throws {
+        let big = try lab()
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        let pi = try lab()
+        #expect(try await reconciler(pi, host: "pi").sync(dryRun: false) == .succeeded)
+        let moved = Self.hostsConfig
+            .replacingOccurrences(of: "\"units\": [\"db\", \"app\", \"web\"]", with: "\"units\": [\"db\", \"app\"]")
+            .replacingOccurrences(of: "\"units\": [\"dns\"]", with: "\"units\": [\"dns\", \"web\"]")
+            .replacingOccurrences(of: ", \"web\": { \"dependsOn\": [\"app\"] }", with: "")
+        big.driver.resetCalls()
+        pi.driver.resetCalls()
+        try big.commit(["reconciler.json": moved])
+        try pi.commit(["reconciler.json": moved])
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        #expect(big.driver.actions == ["down web"])
+        #expect(try await reconciler(pi, host: "pi").sync(dryRun: false) == .succeeded)
+        #expect(pi.driver.actions == ["up web"])
+    }
+}

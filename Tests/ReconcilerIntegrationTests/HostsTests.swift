@@ -1,0 +1,137 @@
+import Foundation
+import ReconcilerTesting
+import Testing
+
+/// One repository, two hosts (docs/multi-host.md's example): each reconciler runs on its own clone with its own
+/// `--host` and state, and deploys only its units.
+@Suite(.serialized)
+struct HostsTests {
+    /// `big` runs db ← web and switches `./nixos#homelab-hl15`; `pi` runs dns and switches `./nixos#pi`.
+    static func config(_ homelab: Homelab, db: String, web: String, dns: String, extraOnPi: String = "") -> String {
+        """
+        {
+          "system": { "switch": ["\(homelab.switchScript)", "--flake", "./nixos"] },
+          "services": { "healthTimeout": "30s" },
+          "units": { "\(web)": { "dependsOn": ["\(db)"] } },
+          "hosts": {
+            "big": { "system": "homelab-hl15", "units": ["\(db)", "\(web)"] },
+            "pi": { "system": "pi", "units": ["\(dns)"\(extraOnPi)] }
+          }
+        }
+
+        """
+    }
+
+    struct TwoHosts {
+        let homelab: Homelab
+        let db: String
+        let web: String
+        let dns: String
+        let piDeploy: String
+        let piState: String
+
+        init() throws {
+            try DockerRig.requireEngine()
+            homelab = try Homelab()
+            db = "db\(homelab.tag)"
+            web = "web\(homelab.tag)"
+            dns = "dns\(homelab.tag)"
+            piDeploy = homelab.dir.appending("deploy-pi")
+            piState = homelab.dir.appending("state-pi")
+            try homelab.commit(
+                [
+                    "reconciler.json": HostsTests.config(homelab, db: db, web: web, dns: dns),
+                    "nixos/configuration.nix": "{ ... }: { }\n",
+                    "services/\(db)/compose.yml": Homelab.service(version: "1"),
+                    "services/\(web)/compose.yml": Homelab.service(version: "1"),
+                    "services/\(dns)/compose.yml": Homelab.service(version: "1"),
+                ],
+                message: "two hosts"
+            )
+            try homelab.cloneDeploy()
+            try Command.check(["git", "clone", "--quiet", homelab.remote, piDeploy])
+        }
+
+        func big(_ args: String...) throws -> CommandResult {
+            try ReconcilerBinary.run(args + ["--host", "big"], homelab: homelab)
+        }
+
+        func pi(_ args: String...) throws -> CommandResult {
+            try Command.run(
+                [ReconcilerBinary.path] + args + ["--repo", piDeploy, "--state-dir", piState],
+                environment: DockerRig.environment.merging(["RECONCILER_HOST": "pi"]) { _, b in b }
+            )
+        }
+
+        func tearDown() { homelab.tearDown(projects: [db, web, dns]) }
+    }
+
+    @Test func twoHostsDeployDisjointUnitsAndIgnoreEachOthersChanges() throws {
+        let lab = try TwoHosts()
+        defer { lab.tearDown() }
+
+        let big = try lab.big("sync")
+        #expect(big.status == 0, "\(big.output)")
+        #expect(try Containers.running(lab.db).count == 1)
+        #expect(try Containers.running(lab.web).count == 1)
+        #expect(try Containers.running(lab.dns).isEmpty, "dns is the pi's")
+        let pi = try lab.pi("sync")
+        #expect(pi.status == 0, "\(pi.output)")
+        #expect(try Containers.running(lab.dns).count == 1)
+        let switches = lab.homelab.switchCalls()
+        #expect(switches.count == 2)
+        #expect(switches.first?.contains("--flake ./nixos#homelab-hl15") == true, "\(switches)")
+        #expect(switches.last?.contains("--flake ./nixos#pi") == true, "\(switches)")
+
+        // A change to the pi's unit: the big box fetches, deploys nothing, and moves its deployed commit.
+        let sha = try lab.homelab.commit(
+            ["services/\(lab.dns)/compose.yml": Homelab.service(version: "2")],
+            message: "dns 2"
+        )
+        let bigAgain = try lab.big("sync")
+        #expect(bigAgain.status == 0, "\(bigAgain.output)")
+        let bigHistory = try decodeJSONArray(try lab.big("history", "--json", "--limit", "1").stdout)
+        #expect(bigHistory.first?["to"] as? String == sha)
+        #expect(bigHistory.first?["host"] as? String == "big")
+        #expect(
+            (bigHistory.first?["steps"] as? [[String: Any]])?.filter { $0["phase"] as? String == "apply" }.isEmpty
+                == true
+        )
+        #expect(try Containers.version(lab.dns) == "1")
+        let piAgain = try lab.pi("sync")
+        #expect(piAgain.status == 0, "\(piAgain.output)")
+        #expect(try Containers.version(lab.dns) == "2")
+
+        // plan and status say which host they speak for.
+        let status = try decodeJSON(try lab.pi("status", "--json").stdout)
+        #expect(status["host"] as? String == "pi")
+        let units = ((status["units"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
+        #expect(!units.contains(lab.db) && units.contains(lab.dns), "\(units)")
+        let plan = try lab.big("plan")
+        #expect(plan.stdout.contains("for host big"), "\(plan.output)")
+    }
+
+    @Test func aUnitOnTwoHostsFailsValidationNamingIt() throws {
+        let lab = try TwoHosts()
+        defer { lab.tearDown() }
+        let unknown = try ReconcilerBinary.run(["validate", "--host", "nas"], homelab: lab.homelab)
+        #expect(unknown.status != 0)
+        #expect(unknown.output.contains("\"nas\""), "\(unknown.output)")
+        try lab.homelab.commit(
+            [
+                "reconciler.json": HostsTests.config(
+                    lab.homelab,
+                    db: lab.db,
+                    web: lab.web,
+                    dns: lab.dns,
+                    extraOnPi: ", \"\(lab.web)\""
+                )
+            ],
+            message: "web on both"
+        )
+        try Command.check(["git", "-C", lab.homelab.deploy, "pull", "--quiet"])
+        let validate = try lab.big("validate")
+        #expect(validate.status != 0)
+        #expect(validate.output.contains("\"\(lab.web)\" is assigned to two hosts"), "\(validate.output)")
+    }
+}
