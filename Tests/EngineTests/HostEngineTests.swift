@@ -12,7 +12,9 @@ import Testing
     static let hostsConfig = """
         {
           "system": { "switch": ["nixos-rebuild", "switch", "--flake", "./nixos"] },
-          "units": { "app": { "dependsOn": ["db"] }, "web": { "dependsOn": ["app"] } },
+          "units": {
+            "app": { "dependsOn": ["db"] }, "web": { "dependsOn": ["app"] }, "dns": { "healthTimeout": "45s" }
+          },
           "hosts": {
             "big": { "system": "homelab-hl15", "units": ["db", "app", "web"] },
             "pi": { "system": "pi", "units": ["dns"] }
@@ -78,15 +80,42 @@ import Testing
         #expect(front.hostName() == "pi")
     }
 
-    @Test func anUnknownHostIsAConfigurationErrorNamingIt() async throws {
+    @Test func anUnknownHostIsAConfigurationErrorNamingItAndNotRecordedAgainstTheCommit() async throws {
         let big = try lab()
-        let outcome = try await reconciler(big, host: "nas").sync(dryRun: false)
-        guard case .invalid(let message) = outcome else {
-            Issue.record("expected a configuration error, got \(outcome)")
+        let error = await #expect(throws: ReconcilerError.self) {
+            try await reconciler(big, host: "nas").sync(dryRun: false)
+        }
+        #expect(error?.exitCode == .configuration)
+        let message = error?.message ?? ""
+        #expect(message.contains("\"nas\"") && message.contains("\"big\", \"pi\"") && message.contains("--host"))
+        #expect(big.driver.actions == [])
+        // The host's setting is wrong, not the commit: it is neither in the history nor marked failed, and the
+        // right host deploys it.
+        let store = try StateStore(directory: big.stateDir)
+        #expect(try store.deployments(limit: 10).isEmpty)
+        let head = try Repository(at: big.fixture.clone).commit(for: "origin/main").id
+        #expect(try store.failure(of: head) == nil)
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+    }
+
+    @Test func rollbackWavesFollowDependsOnUnderHosts() async throws {
+        let big = try lab()
+        #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        big.driver.resetCalls()
+        try big.commit([
+            "services/db/compose.yml": EngineLab.service("2"),
+            "services/app/compose.yml": EngineLab.service("2"),
+            "services/web/compose.yml": EngineLab.service("2"),
+        ])
+        big.driver.unhealthy("web", when: "\"2\"")
+        let outcome = try await reconciler(big, host: "big").sync(dryRun: false)
+        guard case .rolledBack = outcome else {
+            Issue.record("expected a rollback, got \(outcome)")
             return
         }
-        #expect(message.contains("\"nas\"") && message.contains("--host"), "\(message)")
-        #expect(big.driver.actions == [])
+        #expect(try big.steps(.apply) == ["up db", "up app", "up web"])
+        // db ← app ← web: restored in that order, one wave each, as the deploy brought them up.
+        #expect(try big.steps(.rollback) == ["up db", "up app", "up web"])
     }
 
     @Test func aUnitMovedToAnotherHostIsPrunedHereAndBroughtUpThere() async throws {

@@ -178,6 +178,9 @@ extension Reconciler {
         let target: DeployTarget
         do {
             target = try loadTarget(targetCommit)
+        } catch let error as ConfigError where error.code == .unknownHost {
+            // This machine's --host is wrong, not the commit: nothing is recorded, and the right name deploys it.
+            throw ReconcilerError(.configuration, "\(targetCommit.id.short) cannot be deployed here: \(error)")
         } catch {
             let message = "\(targetCommit.id.short) cannot be deployed: \(error)"
             if !dryRun {

@@ -223,9 +223,13 @@ package final class Reconciler: Sendable {
         } catch {
             unreadable = "the configuration of \(commit.id.short): \(error)"
         }
+        var graph: DependencyGraph?
         if let read = config {
             do {
-                units = try self.units(at: commit.id, config: read).0
+                let all = try allUnits(at: commit.id, config: read).0
+                // The order over every unit: under `hosts`, `units.<id>` names other hosts' units too.
+                graph = try? read.validate(units: all)
+                units = try scope(read)?.units(all) ?? all
             } catch {
                 unreadable = "the units of \(commit.id.short): \(error)"
             }
@@ -233,7 +237,14 @@ package final class Reconciler: Sendable {
             // (this host not in the old commit's hosts) leaves it whole: "all, if in doubt".
             if let scope = try? scope(read) { config = try? scope.config(read, units: units ?? UnitSet()) }
         }
-        return DeploySource(commit: commit, config: config, units: units, entries: entries, unreadable: unreadable)
+        return DeploySource(
+            commit: commit,
+            config: config,
+            units: units,
+            entries: entries,
+            unreadable: unreadable,
+            graph: graph
+        )
     }
 
     /// The commit the state says is deployed, if any.
