@@ -107,8 +107,31 @@ struct HostsTests {
         #expect(status["host"] as? String == "pi")
         let units = ((status["units"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String }
         #expect(!units.contains(lab.db) && units.contains(lab.dns), "\(units)")
+        let statusText = try lab.pi("status")
+        #expect(statusText.stdout.contains("host      pi"), "\(statusText.output)")
         let plan = try lab.big("plan")
         #expect(plan.stdout.contains("for host big"), "\(plan.output)")
+        let planJSON = try decodeJSON(try lab.big("plan", "--json").stdout)
+        #expect(planJSON["host"] as? String == "big")
+        let historyText = try lab.big("history", "--limit", "1")
+        #expect(historyText.stdout.hasPrefix("host big\n"), "\(historyText.output)")
+    }
+
+    @Test func theDaemonRunsForItsHostAndRefusesAHostNotListed() throws {
+        let lab = try TwoHosts()
+        defer { lab.tearDown() }
+        let refused = #expect(throws: DaemonTestError.self, "reconciler run --host nas exits at once") {
+            let daemon = try DaemonProcess(homelab: lab.homelab, arguments: ["--host", "nas"])
+            daemon.stop()
+        }
+        #expect(refused?.description.contains("\"nas\"") == true, "\(refused?.description ?? "")")
+        let daemon = try DaemonProcess(homelab: lab.homelab, arguments: ["--host", "big", "--poll-interval", "1h"])
+        defer { daemon.stop() }
+        let head = try lab.homelab.git(["rev-parse", "HEAD"])
+        try #require(daemon.waitFor(180) { daemon.deployedCommit() == head } != nil, "first poll:\n\(daemon.log)")
+        #expect(try daemon.status()["host"] as? String == "big")
+        #expect(try Containers.running(lab.web).count == 1)
+        #expect(try Containers.running(lab.dns).isEmpty, "dns is the pi's:\n\(daemon.log)")
     }
 
     @Test func aUnitOnTwoHostsFailsValidationNamingIt() throws {

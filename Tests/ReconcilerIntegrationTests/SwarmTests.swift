@@ -6,13 +6,14 @@ import Testing
 /// overlay network, updated, rolled back on a failing healthcheck, removed with `docker stack rm`.
 @Suite(.serialized)
 struct SwarmTests {
-    /// A stack of one service on the test image; `healthy: false` makes its healthcheck fail.
-    static func stack(version: String, healthy: Bool = true) -> String {
+    /// A stack of one service on the test image; `healthy: false` makes its healthcheck fail. `deploy` is
+    /// Swarm-only: replicas and a placement constraint pass through to the service.
+    static func stack(version: String, healthy: Bool = true, replicas: Int = 1) -> String {
         """
         services:
           app:
             image: \(DockerRig.testImage)
-            command: ["sh", "-c", "touch /tmp/ok; exec sleep 3600"]
+            command: ["sh", "-c", "echo started version \(version); touch /tmp/ok; exec sleep 3600"]
             stop_grace_period: 1s
             labels:
               homelab.version: "\(version)"
@@ -23,7 +24,9 @@ struct SwarmTests {
               retries: 2
               start_period: 0s
             deploy:
-              replicas: 1
+              replicas: \(replicas)
+              placement:
+                constraints: ["node.role == manager"]
               update_config:
                 monitor: 3s
 
@@ -60,11 +63,36 @@ struct SwarmTests {
         #expect(try DockerRig.stackServices(unit) == [service: "1/1"])
         #expect(try DockerRig.serviceLabel(service, "homelab.version") == "1")
 
-        try homelab.commit(["services/\(unit)/compose.yml": Self.stack(version: "2")], message: "stack 2")
+        #expect(
+            try DockerRig.serviceSpec(service, "{{json .Spec.TaskTemplate.Placement.Constraints}}")
+                == #"["node.role == manager"]"#
+        )
+
+        try homelab.commit(
+            ["services/\(unit)/compose.yml": Self.stack(version: "2", replicas: 2)],
+            message: "stack 2"
+        )
         let update = try ReconcilerBinary.run(["sync"], homelab: homelab)
         #expect(update.status == 0, "\(update.output)")
         #expect(try DockerRig.serviceLabel(service, "homelab.version") == "2")
-        #expect(try DockerRig.stackServices(unit) == [service: "1/1"])
+        #expect(try DockerRig.stackServices(unit) == [service: "2/2"])
+        // `logs` shows the service's own output (`docker service logs`), both replicas.
+        let logs = try ReconcilerBinary.run(["logs", unit], homelab: homelab)
+        #expect(logs.status == 0, "\(logs.output)")
+        #expect(logs.output.components(separatedBy: "started version 2").count - 1 == 2, "\(logs.output)")
+
+        // A file `docker stack config` rejects fails validation: exit 1, the stack untouched.
+        try homelab.commit(
+            ["services/\(unit)/compose.yml": Self.stack(version: "bad").replacingOccurrences(
+                of: "replicas: 1",
+                with: "replicas: many"
+            )],
+            message: "stack bad"
+        )
+        let invalid = try ReconcilerBinary.run(["sync"], homelab: homelab)
+        #expect(invalid.status == 1, "\(invalid.output)")
+        #expect(invalid.output.contains("failed validation"), "\(invalid.output)")
+        #expect(try DockerRig.serviceLabel(service, "homelab.version") == "2")
 
         try homelab.commit(
             ["services/\(unit)/compose.yml": Self.stack(version: "3", healthy: false)],
@@ -77,7 +105,7 @@ struct SwarmTests {
         )
         #expect(history.first?["result"] as? String == "rolledBack")
         #expect(try DockerRig.serviceLabel(service, "homelab.version") == "2", "rolled back to the previous definition")
-        #expect(try DockerRig.stackServices(unit) == [service: "1/1"])
+        #expect(try DockerRig.stackServices(unit) == [service: "2/2"])
 
         try homelab.commit(
             ["services/\(unit)/compose.yml": nil, "reconciler.json": config(swarm: false)],

@@ -55,6 +55,12 @@ extension DockerRig {
         ).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A field of a stack service's spec, by Go template (`{{json .Spec.TaskTemplate.Placement.Constraints}}`).
+    package static func serviceSpec(_ service: String, _ template: String) throws -> String {
+        try Command.check(["docker", "service", "inspect", "--format", template, service], environment: environment)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Removes stack `project` (for `defer` blocks; a stack that does not exist is no error).
     package static func removeStack(_ project: String) {
         _ = try? Command.run(["docker", "stack", "rm", project], environment: environment)
