@@ -6,20 +6,32 @@ import Testing
 /// `--host` and state, and deploys only its units.
 @Suite(.serialized)
 struct HostsTests {
-    /// `big` runs db ← web and switches `./nixos#homelab-hl15`; `pi` runs dns and switches `./nixos#pi`.
-    static func config(_ homelab: Homelab, db: String, web: String, dns: String, extraOnPi: String = "") -> String {
-        """
-        {
-          "system": { "switch": ["\(homelab.switchScript)", "--flake", "./nixos"] },
-          "services": { "healthTimeout": "30s" },
-          "units": { "\(web)": { "dependsOn": ["\(db)"] } },
-          "hosts": {
-            "big": { "system": "homelab-hl15", "units": ["\(db)", "\(web)"] },
-            "pi": { "system": "pi", "units": ["\(dns)"\(extraOnPi)] }
-          }
-        }
+    /// docs/multi-host.md's worked example, as written there (the first JSON block after "A worked example"), so
+    /// the docs and this test cannot drift apart: `big` runs db ← web and switches `./nixos#homelab-hl15`, `pi` runs
+    /// dns and switches `./nixos#pi`. Here the units carry the fixture's tag (containers of parallel runs never
+    /// clash) and `nixos-rebuild` is the stand-in script.
+    static func docsExample() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/multi-host.md"), encoding: .utf8)
+        guard let section = text.range(of: "### A worked example"),
+            let start = text.range(of: "```json\n", range: section.upperBound..<text.endIndex),
+            let end = text.range(of: "```", range: start.upperBound..<text.endIndex)
+        else { throw DaemonTestError("docs/multi-host.md has no ```json block after \"### A worked example\"") }
+        return String(text[start.upperBound..<end.lowerBound])
+    }
 
-        """
+    static func config(_ homelab: Homelab, db: String, web: String, dns: String) throws -> String {
+        let json = try docsExample()
+        for needle in ["\"nixos-rebuild\", \"switch\"", "\"db\"", "\"web\"", "\"dns\""] {
+            try #require(json.contains(needle), "the docs' example has \(needle)")
+        }
+        return
+            json
+            .replacingOccurrences(of: "\"nixos-rebuild\", \"switch\"", with: "\"\(homelab.switchScript)\", \"switch\"")
+            .replacingOccurrences(of: "\"db\"", with: "\"\(db)\"")
+            .replacingOccurrences(of: "\"web\"", with: "\"\(web)\"")
+            .replacingOccurrences(of: "\"dns\"", with: "\"\(dns)\"")
     }
 
     struct TwoHosts {
@@ -40,7 +52,7 @@ struct HostsTests {
             piState = homelab.dir.appending("state-pi")
             try homelab.commit(
                 [
-                    "reconciler.json": HostsTests.config(homelab, db: db, web: web, dns: dns),
+                    "reconciler.json": try HostsTests.config(homelab, db: db, web: web, dns: dns),
                     "nixos/configuration.nix": "{ ... }: { }\n",
                     "services/\(db)/compose.yml": Homelab.service(version: "1"),
                     "services/\(web)/compose.yml": Homelab.service(version: "1"),
@@ -134,27 +146,47 @@ struct HostsTests {
         #expect(try Containers.running(lab.dns).isEmpty, "dns is the pi's:\n\(daemon.log)")
     }
 
-    @Test func aUnitOnTwoHostsFailsValidationNamingIt() throws {
+    @Test func aUnitOnTwoHostsOrNoneOrADependencyAcrossHostsFailsValidationNamingIt() throws {
         let lab = try TwoHosts()
         defer { lab.tearDown() }
         let unknown = try ReconcilerBinary.run(["validate", "--host", "nas"], homelab: lab.homelab)
-        #expect(unknown.status != 0)
-        #expect(unknown.output.contains("\"nas\""), "\(unknown.output)")
-        try lab.homelab.commit(
-            [
-                "reconciler.json": HostsTests.config(
-                    lab.homelab,
-                    db: lab.db,
-                    web: lab.web,
-                    dns: lab.dns,
-                    extraOnPi: ", \"\(lab.web)\""
-                )
-            ],
-            message: "web on both"
-        )
-        try Command.check(["git", "-C", lab.homelab.deploy, "pull", "--quiet"])
-        let validate = try lab.big("validate")
-        #expect(validate.status != 0)
-        #expect(validate.output.contains("\"\(lab.web)\" is assigned to two hosts"), "\(validate.output)")
+        #expect(unknown.status == 1)
+        #expect(unknown.output.contains("\"nas\"") && unknown.output.contains("\"big\", \"pi\""), "\(unknown.output)")
+        let example = try HostsTests.config(lab.homelab, db: lab.db, web: lab.web, dns: lab.dns)
+        let piUnits = "\"units\": [\"\(lab.dns)\"]"
+        try #require(example.contains(piUnits))
+        let cases: [(String, String, String)] = [
+            (
+                "web on both",
+                example.replacingOccurrences(of: piUnits, with: "\"units\": [\"\(lab.dns)\", \"\(lab.web)\"]"),
+                "unit \"\(lab.web)\" is assigned to two hosts, \"big\" and \"pi\""
+            ),
+            (
+                "dns on none",
+                example.replacingOccurrences(of: piUnits, with: "\"units\": []"),
+                "unit \"\(lab.dns)\" is assigned to no host"
+            ),
+            (
+                "web needs dns",
+                example.replacingOccurrences(
+                    of: "\"dependsOn\": [\"\(lab.db)\"]",
+                    with: "\"dependsOn\": [\"\(lab.db)\", \"\(lab.dns)\"]"
+                ),
+                "depends on \"\(lab.dns)\" (host \"pi\")"
+            ),
+        ]
+        for (message, config, expected) in cases {
+            try #require(config != example, "\(message): the replacement applies")
+            try lab.homelab.commit(["reconciler.json": config], message: message)
+            try Command.check(["git", "-C", lab.homelab.deploy, "pull", "--quiet"])
+            let validate = try lab.big("validate")
+            #expect(validate.status == 1, "\(message): \(validate.output)")
+            #expect(validate.output.contains(expected), "\(message): \(validate.output)")
+            // A sync refuses the commit the same way and changes nothing.
+            let sync = try lab.pi("sync")
+            #expect(sync.status == 1, "\(message): \(sync.output)")
+            #expect(sync.output.contains(expected), "\(message): \(sync.output)")
+        }
+        #expect(try Containers.running(lab.dns).isEmpty)
     }
 }
