@@ -52,6 +52,29 @@ import Testing
         #expect(HealthGate.judge(containers) == nil)
     }
 
+    @Test func aStackWaitsWhileAnUpdateRunsThoughTheOldReplicasRun() {
+        // An older client's `stack deploy` returns before the rolling update; 1/1 may still be the old task.
+        let containers = SwarmDriver.judge(
+            [.init(name: "p_web", mode: "replicated", replicas: "1/1")],
+            updates: ["p_web": .init(state: "updating", message: "update in progress")],
+            project: "p"
+        )
+        #expect(HealthGate.judge(containers) == nil)
+    }
+
+    @Test func anOlderClientDeploysWithoutDetach() {
+        let unit = ServiceUnit(id: "web", servicesRoot: "services")
+        #expect(!SwarmDriver.deployArguments(unit, waits: false).contains { $0.hasPrefix("--detach") })
+    }
+
+    @Test func logsAreServiceLogsOfOneService() {
+        #expect(
+            SwarmDriver.serviceLogsArguments("p_web", follow: true, tail: 20) == [
+                "service", "logs", "--no-trunc", "--follow", "--tail", "20", "p_web",
+            ]
+        )
+    }
+
     @Test func aPausedUpdateFailsNamingTheService() {
         let containers = SwarmDriver.judge(
             [.init(name: "p_web", mode: "replicated", replicas: "0/1")],

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Units with `"engine": "swarm"`: their Compose files deployed as a Docker Swarm stack on a manager
 /// (`docker stack deploy --prune --detach=false`), health read from the stack's services (every replica running,
@@ -22,12 +23,30 @@ package struct SwarmDriver: ServiceDriver {
         return command
     }
 
-    /// `docker stack deploy`'s argument vector for `unit` (after the docker command).
-    package static func deployArguments(_ unit: ServiceUnit) -> [String] {
-        [
-            "stack", "deploy", "--prune", "--detach=false", "--with-registry-auth", "-c", unit.composeFile,
-            unit.projectName,
+    /// `docker stack deploy`'s argument vector for `unit` (after the docker command). `waits`: the client has
+    /// `--detach` (newer clients), and `--detach=false` makes it wait until the services converge; an older
+    /// client (Debian's 20.10) returns once the services are updated, and the health gate does the waiting.
+    package static func deployArguments(_ unit: ServiceUnit, waits: Bool = true) -> [String] {
+        ["stack", "deploy", "--prune"] + (waits ? ["--detach=false"] : []) + [
+            "--with-registry-auth", "-c", unit.composeFile, unit.projectName,
         ]
+    }
+
+    /// What each docker client can do, by its command and a `--help` probe; asked once per process.
+    private static let clientSupport = Mutex<[[String]: Bool]>([:])
+
+    /// Whether `help` (`["stack", "deploy", "--help"]`) prints `text`.
+    private func client(_ context: DriverContext, _ help: [String], prints text: String) async -> Bool {
+        let key = Self.docker(context) + help + [text]
+        if let known = Self.clientSupport.withLock({ $0[key] }) { return known }
+        let result = try? await run(help, in: "/", context)
+        let supported = result.map { $0.succeeded && $0.stdout.contains(text) } ?? false
+        Self.clientSupport.withLock { $0[key] = supported }
+        return supported
+    }
+
+    private func deployWaits(_ context: DriverContext) async -> Bool {
+        await client(context, ["stack", "deploy", "--help"], prints: "--detach")
     }
 
     /// Compose reads the unit's `.env` for interpolation; `docker stack` does not, so it is handed over in the
@@ -73,19 +92,31 @@ package struct SwarmDriver: ServiceDriver {
         in directory: String,
         _ context: DriverContext
     ) async throws -> DriverResult {
-        let result = try await run(
-            ["stack", "config", "-c", unit.composeFile],
-            in: directory,
-            environment: Self.environment(directory, context),
-            context
-        )
+        // `docker stack config` (newer clients) reads the file as `stack deploy` will; an older client has
+        // only Compose's reading of it. The resolved file (with `.env` values) is never kept, only an error.
+        let result: ProcessResult
+        if await client(context, ["stack", "--help"], prints: "config") {
+            result = try await run(
+                ["stack", "config", "-c", unit.composeFile],
+                in: directory,
+                environment: Self.environment(directory, context),
+                context
+            )
+        } else {
+            result = try await runner.run(
+                context.compose + ["--project-name", unit.projectName, "--file", unit.composeFile, "config", "--quiet"],
+                in: directory,
+                environment: context.environment,
+                timeout: Self.shortTimeout
+            )
+        }
         return DriverResult(status: result.status, outputTail: result.succeeded ? "" : result.outputTail)
     }
 
     package func up(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> DriverResult {
         DriverResult(
             try await run(
-                Self.deployArguments(unit),
+                Self.deployArguments(unit, waits: await deployWaits(context)),
                 in: directory,
                 environment: Self.environment(directory, context),
                 timeout: Self.deployTimeout,
@@ -184,7 +215,10 @@ package struct SwarmDriver: ServiceDriver {
                     exitCode: 1
                 )
             }
-            let running = counts.count == 2 && counts[1] > 0 && counts[0] >= counts[1]
+            // A rolling update still under way (an older client's `stack deploy` does not wait for it): the
+            // replicas counted may be the old definition's.
+            let updating = update?.state == "updating"
+            let running = !updating && counts.count == 2 && counts[1] > 0 && counts[0] >= counts[1]
             return ComposeContainer(
                 name: "\(service.name) \(service.replicas)",
                 service: short,
@@ -209,7 +243,7 @@ package struct SwarmDriver: ServiceDriver {
         -> [ComposeContainer]
     {
         let filter = "label=com.docker.stack.namespace=\(unit.projectName)"
-        let listed = try await run(["service", "ls", "--filter", filter, "--format", "json"], in: "/", context)
+        let listed = try await run(["service", "ls", "--filter", filter, "--format", "{{json .}}"], in: "/", context)
         guard listed.succeeded else {
             throw ComposeError(unit: unit.id, message: "`docker service ls` failed: \(listed.outputTail.lastLines(5))")
         }
@@ -237,7 +271,7 @@ package struct SwarmDriver: ServiceDriver {
             let Services: String
         }
         guard
-            let result = try? await run(["stack", "ls", "--format", "json"], in: "/", context),
+            let result = try? await run(["stack", "ls", "--format", "{{json .}}"], in: "/", context),
             result.succeeded
         else { return nil }
         var projects: [String: String] = [:]
