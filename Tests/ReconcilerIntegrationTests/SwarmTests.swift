@@ -7,9 +7,11 @@ import Testing
 @Suite(.serialized)
 struct SwarmTests {
     /// A stack of one service on the test image; `healthy: false` makes its healthcheck fail. `deploy` is
-    /// Swarm-only: replicas and a placement constraint pass through to the service.
+    /// Swarm-only: replicas and a placement constraint pass through to the service. `version:` is for Docker 20.10's
+    /// `stack deploy` (Debian's client), which refuses a file without it; newer clients and Compose ignore it.
     static func stack(version: String, healthy: Bool = true, replicas: Int = 1) -> String {
         """
+        version: "3.8"
         services:
           app:
             image: \(DockerRig.testImage)
