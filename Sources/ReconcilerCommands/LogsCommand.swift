@@ -43,7 +43,7 @@ struct LogsCommand: AsyncParsableCommand {
             do {
                 try process.run()
             } catch {
-                processes.forEach { $0.terminate() }
+                for started in processes { started.terminate() }
                 throw ReconcilerError(.configuration, "cannot run \(argv[0]): \(error)")
             }
             processes.append(process)

@@ -85,10 +85,12 @@ struct SwarmTests {
 
         // A file `docker stack config` rejects fails validation: exit 1, the stack untouched.
         try homelab.commit(
-            ["services/\(unit)/compose.yml": Self.stack(version: "bad").replacingOccurrences(
-                of: "replicas: 1",
-                with: "replicas: many"
-            )],
+            [
+                "services/\(unit)/compose.yml": Self.stack(version: "bad").replacingOccurrences(
+                    of: "replicas: 1",
+                    with: "replicas: many"
+                )
+            ],
             message: "stack bad"
         )
         let invalid = try ReconcilerBinary.run(["sync"], homelab: homelab)

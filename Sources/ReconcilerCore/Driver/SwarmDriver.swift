@@ -104,7 +104,9 @@ package struct SwarmDriver: ServiceDriver {
             )
         } else {
             result = try await runner.run(
-                context.compose + ["--project-name", unit.projectName, "--file", unit.composeFile, "config", "--quiet"],
+                context.compose + [
+                    "--project-name", unit.projectName, "--file", unit.composeFile, "config", "--quiet",
+                ],
                 in: directory,
                 environment: context.environment,
                 timeout: Self.shortTimeout
