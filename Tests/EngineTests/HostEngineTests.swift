@@ -98,6 +98,24 @@ import Testing
         #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
     }
 
+    @Test func operatorCommandsActOnThisHostsUnitsOnly() async throws {
+        let lab = try EngineLab(files: [
+            "reconciler.json": Self.hostsConfig.replacingOccurrences(
+                of: "\"hosts\": {",
+                with: "\"groups\": { \"core\": [\"db\", \"dns\"] },\n  \"hosts\": {"
+            ),
+            "services/dns/compose.yml": EngineLab.service("1"),
+        ])
+        #expect(try await reconciler(lab, host: "big").sync(dryRun: false) == .succeeded)
+        lab.driver.resetCalls()
+        #expect(try await reconciler(lab, host: "big").deploy(.group("core")) == .succeeded)
+        #expect(lab.driver.actions == ["up db"], "the group's member on pi is pi's business")
+        let elsewhere = await #expect(throws: ReconcilerError.self) {
+            try await reconciler(lab, host: "big").deploy(.units(["dns"]))
+        }
+        #expect(elsewhere?.message.contains("unit dns runs on host pi") == true, "\(elsewhere?.message ?? "")")
+    }
+
     @Test func rollbackWavesFollowDependsOnUnderHosts() async throws {
         let big = try lab()
         #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)

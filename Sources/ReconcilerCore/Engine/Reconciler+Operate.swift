@@ -34,9 +34,27 @@ extension Reconciler {
                     "no group named \(name) in reconciler.json; groups: \(groups.isEmpty ? "none" : groups.joined(separator: ", "))"
                 )
             }
-            return members
+            // Under `hosts` a group may span hosts: each host acts on its own members.
+            let mine = members.filter { known.contains($0) }
+            if mine.isEmpty, !members.isEmpty, let host, !target.config.hosts.isEmpty {
+                throw ReconcilerError(
+                    .configuration,
+                    "group \(name) has no unit on host \(host) (its units: \(members.joined(separator: ", "))); "
+                        + "run this on the host that runs them"
+                )
+            }
+            return mine
         case .units(let ids):
             for id in ids where !known.contains(id) {
+                if let owner = target.config.hosts.keys.sorted().first(where: { target.config.hosts[$0]!.owns(id) }),
+                    owner != host
+                {
+                    throw ReconcilerError(
+                        .configuration,
+                        "unit \(id) runs on host \(owner), and this reconciler deploys host \(host ?? "?")'s units; "
+                            + "run it on \(owner) (or with --host \(owner) there)"
+                    )
+                }
                 throw ReconcilerError(
                     .configuration,
                     "no unit named \(id) under \(target.config.services.root)/; units: \(known.joined(separator: ", "))"
