@@ -96,6 +96,8 @@ import Testing
         let head = try Repository(at: big.fixture.clone).commit(for: "origin/main").id
         #expect(try store.failure(of: head) == nil)
         #expect(try await reconciler(big, host: "big").sync(dryRun: false) == .succeeded)
+        // status too names the problem rather than showing an empty host.
+        await #expect(throws: ConfigError.self) { try await reconciler(big, host: "nas").status() }
     }
 
     @Test func operatorCommandsActOnThisHostsUnitsOnly() async throws {
