@@ -2,10 +2,12 @@
 # The reconciler's test rig: a private Docker engine (plus Compose v2 and a local busybox image)
 # that the integration tests run against. See docs/testing.md.
 #
-#   scripts/testenv.sh up       install what is missing, start the engine, build the test image
+#   scripts/testenv.sh up       install what is missing, start the engine, make it a single-node
+#                               swarm, build the test image
 #   scripts/testenv.sh env      print `export DOCKER_HOST=…` for eval
 #   scripts/testenv.sh status   say what is running (exit 0 running, 3 not running)
-#   scripts/testenv.sh down     stop the engine this rig started (by its pidfile), clean its mounts
+#   scripts/testenv.sh swarm    make the rig's engine a single-node swarm again (idempotent; `up` does it)
+#   scripts/testenv.sh down     leave the swarm, stop the engine this rig started (by its pidfile), clean its mounts
 #   scripts/testenv.sh purge    down, then delete the rig's state (images, containers, logs)
 #
 # Quiet when all goes well; on failure it says what failed and shows the relevant log.
@@ -229,6 +231,13 @@ start_engine() {
     [[ $EUID -eq 0 ]] || die "starting dockerd needs root (or set DOCKER_HOST to an engine you can use)"
     kill_orphans
     unmount_leftovers
+    # A killed run never left its swarm: an engine started on that state rejoins it, and its tasks then fail with
+    # "error creating vxlan interface: file exists". The engine is stopped here, so forgetting the swarm is
+    # leaving it; `up` makes a fresh one.
+    if [[ -d $DIR/data/swarm ]]; then
+        note "a previous run did not leave its swarm (killed?); forgetting it"
+        rm -rf "$DIR/data/swarm"
+    fi
     rm -f "$PIDFILE" "$SOCK"
     mkdir -p "$DIR/data" "$DIR/exec"
     # vfs: works on any filesystem, nested or not. --bridge=none: no docker0 and no host
@@ -300,6 +309,8 @@ cmd_up() {
         start_engine
         host=$OUR_HOST
     fi
+    # Only the rig's own engine is made a swarm; an external one is the caller's (the Swarm tests say what it lacks).
+    [[ $host != "$OUR_HOST" ]] || ensure_swarm
     ensure_image "$host"
 }
 
@@ -323,6 +334,7 @@ cmd_status() {
             rc=1
         fi
         printf 'containers: %s running\n' "$(DOCKER_HOST=$OUR_HOST docker ps -q 2>/dev/null | wc -l)"
+        printf 'swarm: %s\n' "$(swarm_state "$OUR_HOST")"
         DOCKER_HOST=$OUR_HOST docker image inspect "$TEST_IMAGE" >/dev/null 2>&1 &&
             printf 'image: %s present\n' "$TEST_IMAGE" || printf 'image: %s missing\n' "$TEST_IMAGE"
     elif external_engine; then
@@ -339,9 +351,33 @@ cmd_status() {
     return "$rc"
 }
 
+swarm_state() { DOCKER_HOST=$1 timeout 20 docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true; }
+
+# The rig's engine is a single-node swarm manager (the Swarm driver's tests deploy stacks on it; Compose works
+# on it as on any engine). Its overlay networks put network namespaces under the exec-root: `down` leaves the
+# swarm first and unmounts what remains, else the next swarm's tasks fail with "error creating vxlan
+# interface: file exists".
+ensure_swarm() {
+    [[ $(swarm_state "$OUR_HOST") == active ]] && return
+    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init --advertise-addr 127.0.0.1 >"$STATE/swarm.log" 2>&1 || {
+        cat "$STATE/swarm.log" >&2
+        die "docker swarm init --advertise-addr 127.0.0.1 failed on the rig's engine; full log: $STATE/swarm.log"
+    }
+}
+
+cmd_swarm() {
+    our_pid >/dev/null || die "no engine of this rig is running; run \`scripts/testenv.sh up\` first"
+    ensure_swarm
+}
+
 cmd_down() {
     local pid
     if pid=$(our_pid); then
+        # Leave the swarm while the engine runs: it removes the stacks' tasks and overlay namespaces.
+        if [[ $(swarm_state "$OUR_HOST") == active ]]; then
+            DOCKER_HOST=$OUR_HOST timeout 60 docker swarm leave --force >/dev/null 2>&1 ||
+                note "docker swarm leave failed; the next \`up\` forgets the swarm"
+        fi
         # Busybox fixtures often run `sleep` as pid 1, which ignores SIGTERM: kill containers at
         # once rather than let dockerd wait out each stop timeout.
         local running
@@ -360,6 +396,8 @@ cmd_down() {
     kill_orphans
     unmount_leftovers
     rm -f "$PIDFILE" "$SOCK"
+    # A swarm the engine could not leave (it did not answer) is forgotten while no engine runs.
+    rm -rf "$DIR/data/swarm"
 }
 
 cmd_purge() {
@@ -374,15 +412,15 @@ cmd_purge() {
 main() {
     local cmd=${1:-}
     case $cmd in
-    up | down | env | status | purge) ;;
+    up | down | env | status | purge | swarm) ;;
     *)
-        printf 'usage: %s up|down|env|status|purge\n' "$0" >&2
+        printf 'usage: %s up|down|env|status|purge|swarm\n' "$0" >&2
         exit 2
         ;;
     esac
     resolve_dir
     set_paths
-    if [[ $cmd == up || $cmd == down || $cmd == purge ]]; then
+    if [[ $cmd == up || $cmd == down || $cmd == purge || $cmd == swarm ]]; then
         # One rig operation at a time per state dir (two `make test` in parallel, say).
         exec 9>"$STATE/lock"
         flock -w 120 9 || die "another testenv.sh holds $STATE/lock"

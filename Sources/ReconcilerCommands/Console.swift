@@ -64,7 +64,10 @@ enum PlanTable {
     static func render(_ plan: Plan) -> String {
         var lines: [String] = []
         let from = plan.from.map { "\($0.short) → " } ?? "(nothing deployed) → "
-        lines.append("Plan \(from)\(plan.to.short) \"\(TerminalText.escape(plan.to.summary, keepingLayout: false))\"")
+        lines.append(
+            "Plan \(from)\(plan.to.short) \"\(TerminalText.escape(plan.to.summary, keepingLayout: false))\""
+                + (plan.host.map { " for host \($0)" } ?? "")
+        )
         if plan.steps.isEmpty {
             lines.append("  no unit is affected")
             if !plan.ignoredPaths.isEmpty {

@@ -21,6 +21,13 @@ package struct GlobalOptions: ParsableArguments {
     )
     package var config: String?
 
+    @Option(
+        name: .long,
+        help:
+            "Which entry of reconciler.json's hosts this reconciler deploys (default: $RECONCILER_HOST, else the host name)."
+    )
+    package var host: String?
+
     @Flag(name: .long, help: "Print what the tools print, and debug logs.")
     package var verbose = false
 
@@ -28,6 +35,13 @@ package struct GlobalOptions: ParsableArguments {
 
     /// The host-side configuration file in force, if any.
     package var hostConfigFile: String? { Config.hostFilePath(explicit: config) }
+
+    /// `--host`, else `$RECONCILER_HOST`, else the machine's host name up to its first dot.
+    package var hostName: String {
+        if let host, !host.isEmpty { return host }
+        if let host = ProcessInfo.processInfo.environment["RECONCILER_HOST"], !host.isEmpty { return host }
+        return String(ProcessInfo.processInfo.hostName.split(separator: ".").first ?? "")
+    }
 
     var repoPath: String {
         let path = repo ?? ProcessInfo.processInfo.environment["RECONCILER_REPO"] ?? "/opt/homelab"

@@ -21,10 +21,12 @@ struct HistoryCommand: AsyncParsableCommand {
         try await runCommand {
             let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
             let records = try session.reconciler.history(limit: limit)
+            let host = session.reconciler.hostName()
             if json {
-                Console.line(StableJSON.encode(records.map(HistoryEntry.init)))
+                Console.line(StableJSON.encode(records.map { HistoryEntry($0, host: host) }))
                 return 0
             }
+            if let host { Console.line("host \(host)") }
             if records.isEmpty { Console.line("No deployments yet.") }
             for d in records {
                 let from = d.fromCommit?.short ?? "(none)"
@@ -70,8 +72,11 @@ struct HistoryEntry: Encodable {
     let startedAt: Date
     let endedAt: Date?
     let steps: [Step]
+    /// The host this reconciler deploys (`hosts.<name>`); absent without `hosts`.
+    let host: String?
 
-    init(_ d: DeploymentRecord) {
+    init(_ d: DeploymentRecord, host: String? = nil) {
+        self.host = host
         id = d.id
         trigger = d.trigger.rawValue
         from = d.fromCommit?.hex

@@ -80,6 +80,8 @@ struct RunCommand: AsyncParsableCommand {
             defer { daemonLock.release() }
 
             let config = try reconciler.currentConfig()
+            // A --host that reconciler.json's hosts does not list stops the daemon at once, naming the known ones.
+            _ = try reconciler.scope(config)
             let secret = try (webhookSecretFile ?? config.webhook?.secretFile).map { try WebhookSecret.load($0) }
             if let webhookSecretFile { SecretMasker.shared.addSecretFile(atPath: webhookSecretFile) }
             if secret == nil {

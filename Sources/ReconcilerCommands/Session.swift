@@ -76,7 +76,8 @@ struct Session {
             runner: ProcessRunner(logger: logger, masker: masker),
             logger: logger,
             reporter: reporter ?? ConsoleReporter(verbose: options.verbose),
-            hostConfigFile: hostConfigFile
+            hostConfigFile: hostConfigFile,
+            host: options.hostName
         )
         return Session(reconciler: reconciler, lock: lock)
     }

@@ -35,6 +35,7 @@ struct StatusCommand: AsyncParsableCommand {
     private func render(_ r: StatusReport) -> String {
         var lines: [String] = []
         lines.append("repo      \(r.repo)")
+        if let host = r.host { lines.append("host      \(host)") }
         lines.append("state     \(r.state.rawValue.uppercased())")
         lines.append(
             "deployed  \(r.deployed.map { "\($0.short) \(TerminalText.escape($0.summary, keepingLayout: false))" } ?? "nothing yet")"

@@ -160,11 +160,11 @@ import Testing
     @Test func logsAsksTheDriverForTheCommand() async throws {
         let lab = try EngineLab()
         #expect(try await lab.sync() == .succeeded)
-        let logs = try lab.reconciler().logsCommand("web", follow: true, tail: nil)
+        let logs = try await lab.reconciler().logsCommand("web", follow: true, tail: nil)
         #expect(logs.argv == ["fake-logs", "web", "--follow"])
         #expect(logs.directory == "\(lab.fixture.clone)/services/web")
-        let unknown = #expect(throws: ReconcilerError.self) {
-            try lab.reconciler().logsCommand("nope", follow: false, tail: nil)
+        let unknown = await #expect(throws: ReconcilerError.self) {
+            try await lab.reconciler().logsCommand("nope", follow: false, tail: nil)
         }
         #expect(unknown?.exitCode == .configuration)
     }

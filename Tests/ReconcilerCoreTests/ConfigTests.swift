@@ -98,7 +98,7 @@ import Testing
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
                     + "stateDir, system, services, units, groups, webhook, notify, notifyFetchFailureAfter, auth, verify, allowRewrite, "
-                    + "allowInsecureTransport, networks"
+                    + "allowInsecureTransport, networks, hosts"
             ),
             (
                 #"{"services": {"healthTimout": "90s"}}"#,
@@ -110,7 +110,7 @@ import Testing
             ),
             (
                 #"{"units": {"sonarr/shows": {"dependOn": ["plex"]}}}"#,
-                "reconciler.json: units.sonarr/shows.dependOn: unknown key; known keys: dependsOn, healthTimeout"
+                "reconciler.json: units.sonarr/shows.dependOn: unknown key; known keys: dependsOn, healthTimeout, engine"
             ),
             (
                 #"{"notify": [{"url": "https://a.example"}, {"url": "https://b.example", "fmt": "ntfy"}]}"#,

@@ -53,6 +53,8 @@ package final class FakeDriver: Driver {
         var newerImages: [String: [String]] = [:]
         /// Why the engine is "unreachable" (nil: it is reachable).
         var outage: String?
+        /// The argument vector of each `switch`, in order.
+        var switchCommands: [[String]] = []
     }
 
     private let state = Mutex(State())
@@ -236,7 +238,7 @@ package final class FakeDriver: Driver {
         follow: Bool,
         tail: Int?,
         _ context: DriverContext
-    ) -> Invocation {
+    ) async -> Invocation {
         state.withLock { $0.calls.append(Call(operation: .logs, unit: unit.id, directory: directory, marker: nil)) }
         return Invocation(argv: ["fake-logs", unit.projectName] + (follow ? ["--follow"] : []), directory: directory)
     }
@@ -258,8 +260,12 @@ package final class FakeDriver: Driver {
     ) async throws
         -> DriverResult
     {
-        try await perform(.switch, UnitID.system, directory, context)
+        state.withLock { $0.switchCommands.append(command) }
+        return try await perform(.switch, UnitID.system, directory, context)
     }
+
+    /// The argument vector of each `switch` so far, in order.
+    package var switchCommands: [[String]] { state.withLock { $0.switchCommands } }
 
     private func perform(
         _ operation: Operation,

@@ -35,6 +35,16 @@ in
       description = "Host-side configuration (--config); null uses /etc/reconciler/config.json when it exists.";
     };
 
+    host = lib.mkOption {
+      type = lib.types.str;
+      default = config.networking.hostName;
+      defaultText = lib.literalExpression "config.networking.hostName";
+      description = ''
+        Which entry of reconciler.json's hosts this machine deploys (--host); ignored when there is no hosts.
+        See docs/multi-host.md.
+      '';
+    };
+
     stateDir = lib.mkOption {
       type = lib.types.str;
       default = "/var/lib/reconciler";
@@ -95,6 +105,7 @@ in
         Type = "simple";
         ExecStart = lib.concatStringsSep " " (
           [ "${cfg.package}/bin/reconciler" "run" "--repo" cfg.repo "--state-dir" cfg.stateDir "--listen" cfg.webhook.listen ]
+          ++ [ "--host" cfg.host ]
           ++ lib.optionals (cfg.configFile != null) [ "--config" "${cfg.configFile}" ]
           ++ lib.optionals (cfg.pollInterval != null) [ "--poll-interval" cfg.pollInterval ]
           ++ lib.optionals (cfg.webhook.secretFile != null) [ "--webhook-secret-file" cfg.webhook.secretFile ]

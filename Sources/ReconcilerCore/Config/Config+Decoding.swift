@@ -41,7 +41,7 @@ extension Config {
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
                 "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite",
                 "allowInsecureTransport",
-                "networks",
+                "networks", "hosts",
             ]
         )
         var config = Config()
@@ -67,6 +67,7 @@ extension Config {
             config.allowInsecureTransport = try reader.bool(value, at: "allowInsecureTransport")
         }
         if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
+        if let value = object["hosts"] { config.hosts = try HostSettings.decode(value, source: source) }
         try reader.checkRootsApart(config)
         return config
     }
@@ -117,13 +118,16 @@ private struct ConfigReader {
         for (id, value) in object.sorted(by: { $0.key < $1.key }) {
             let keyPath = "units.\(id)"
             if let problem = UnitID.problem(with: id) { throw error(.invalidValue, keyPath, problem) }
-            let settingsObject = try self.object(value, at: keyPath, known: ["dependsOn", "healthTimeout"])
+            let settingsObject = try self.object(value, at: keyPath, known: ["dependsOn", "healthTimeout", "engine"])
             var settings = UnitSettings()
             if let value = settingsObject["dependsOn"] {
                 settings.dependsOn = try unitIDs(value, at: "\(keyPath).dependsOn")
             }
             if let value = settingsObject["healthTimeout"], value != .null {
                 settings.healthTimeout = try duration(value, at: "\(keyPath).healthTimeout")
+            }
+            if let value = settingsObject["engine"], value != .null {
+                settings.engine = try ServiceEngine.decode(value, at: "\(keyPath).engine", source: source)
             }
             units[id] = settings
         }

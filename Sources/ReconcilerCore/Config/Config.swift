@@ -38,6 +38,8 @@ package struct Config: Sendable, Equatable {
     package var allowInsecureTransport = false
     /// Docker networks the units share, created when missing before the first unit is brought up.
     package var networks: [String: NetworkSettings] = [:]
+    /// The machines one repository drives, by name (see ``HostSettings``); empty = one host, everything here.
+    package var hosts: [String: HostSettings] = [:]
 
     package init() {}
 
@@ -88,10 +90,13 @@ package struct UnitSettings: Sendable, Equatable {
     package var dependsOn: [String] = []
     /// Overrides `services.healthTimeout` for this unit.
     package var healthTimeout: Duration? = nil
+    /// `compose` or `swarm`; nil = the host's engine, else Compose.
+    package var engine: ServiceEngine? = nil
 
-    package init(dependsOn: [String] = [], healthTimeout: Duration? = nil) {
+    package init(dependsOn: [String] = [], healthTimeout: Duration? = nil, engine: ServiceEngine? = nil) {
         self.dependsOn = dependsOn
         self.healthTimeout = healthTimeout
+        self.engine = engine
     }
 }
 

@@ -30,6 +30,10 @@ package struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable 
         package static let hostOnlyKey = Code("host-only-key")
         /// An `http://` or `git://` remote without `allowInsecureTransport`, or a token over plain http.
         package static let insecureTransport = Code("insecure-transport")
+        /// `--host` names no entry of `hosts`.
+        package static let unknownHost = Code("unknown-host")
+        /// A unit assigned to no host or to two, or a `dependsOn` across hosts.
+        package static let hostAssignment = Code("host-assignment")
     }
 
     package var code: Code

@@ -83,7 +83,7 @@ package struct ComposeDriver: Driver {
         follow: Bool,
         tail: Int?,
         _ context: DriverContext
-    ) -> Invocation {
+    ) async -> Invocation {
         Invocation(argv: compose(context).logsArguments(unit, follow: follow, tail: tail), directory: directory)
     }
 

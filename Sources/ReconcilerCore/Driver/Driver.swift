@@ -9,6 +9,8 @@ package struct DriverContext: Sendable {
     package var environment: [String: String]
     /// Called with each line of output as it arrives.
     package var onLine: (@Sendable (String) -> Void)?
+    /// Units with `"engine": "swarm"` (``DriverRouter`` sends their calls to ``SwarmDriver``).
+    package var swarm: Set<String> = []
 
     package init(
         compose: [String] = ["docker", "compose"],
@@ -72,10 +74,14 @@ package struct PullOutcome: Sendable, Equatable {
 package struct Invocation: Sendable, Equatable {
     package let argv: [String]
     package let directory: String
+    /// Further commands run at the same time, their output on the same terminal: a Swarm stack's other services
+    /// (`docker service logs` takes one service). Empty for Compose.
+    package let alongside: [[String]]
 
-    package init(argv: [String], directory: String) {
+    package init(argv: [String], directory: String, alongside: [[String]] = []) {
         self.argv = argv
         self.directory = directory
+        self.alongside = alongside
     }
 }
 
@@ -119,7 +125,7 @@ package protocol ServiceDriver: Sendable {
         follow: Bool,
         tail: Int?,
         _ context: DriverContext
-    )
+    ) async
         -> Invocation
 }
 

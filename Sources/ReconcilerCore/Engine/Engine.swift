@@ -33,7 +33,9 @@ package struct Engine: Sendable {
             let reporter = self.reporter
             onLine = { reporter.report(.output(unit: unit, line: $0)) }
         }
-        return DriverContext(compose: config.services.compose, environment: environment, onLine: onLine)
+        var context = DriverContext(compose: config.services.compose, environment: environment, onLine: onLine)
+        context.swarm = Set(config.units.filter { $0.value.engine == .swarm }.keys)
+        return context
     }
 
     /// Where scratch copies live: `<state directory>/tmp` (0700), never the shared /tmp, since they hold `.env`

@@ -16,14 +16,17 @@ package struct DeployedUnit: Sendable, Equatable {
 }
 
 extension Reconciler {
-    /// The service units of the deployed commit with their recorded state (empty before the first deploy).
+    /// The Compose units of the deployed commit this host runs, with their recorded state (empty before the first
+    /// deploy). Swarm stacks are left out: Swarm reschedules their tasks itself, and their containers carry no
+    /// Compose project label for the daemon to find.
     package func deployedServiceUnits() throws -> [DeployedUnit] {
         guard let commit = try deployedCommit() else { return [] }
-        let config = try config(at: commit.id)
-        let (units, _) = try units(at: commit.id, config: config)
+        let read = try config(at: commit.id)
+        let (units, _) = try units(at: commit.id, config: read)
+        let config = try scope(read)?.config(read, units: units) ?? read
         let records = Dictionary(try store.units().map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         return units.ids.compactMap { id in
-            guard let unit = units.units[id] else { return nil }
+            guard let unit = units.units[id], config.units[id]?.engine != .swarm else { return nil }
             return DeployedUnit(id: id, project: unit.projectName, state: records[id] ?? .running)
         }
     }

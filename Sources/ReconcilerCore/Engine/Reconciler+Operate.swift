@@ -34,9 +34,27 @@ extension Reconciler {
                     "no group named \(name) in reconciler.json; groups: \(groups.isEmpty ? "none" : groups.joined(separator: ", "))"
                 )
             }
-            return members
+            // Under `hosts` a group may span hosts: each host acts on its own members.
+            let mine = members.filter { known.contains($0) }
+            if mine.isEmpty, !members.isEmpty, let host, !target.config.hosts.isEmpty {
+                throw ReconcilerError(
+                    .configuration,
+                    "group \(name) has no unit on host \(host) (its units: \(members.joined(separator: ", "))); "
+                        + "run this on the host that runs them"
+                )
+            }
+            return mine
         case .units(let ids):
             for id in ids where !known.contains(id) {
+                if let owner = target.config.hosts.keys.sorted().first(where: { target.config.hosts[$0]!.owns(id) }),
+                    owner != host
+                {
+                    throw ReconcilerError(
+                        .configuration,
+                        "unit \(id) runs on host \(owner), and this reconciler deploys host \(host ?? "?")'s units; "
+                            + "run it on \(owner) (or with --host \(owner) there)"
+                    )
+                }
                 throw ReconcilerError(
                     .configuration,
                     "no unit named \(id) under \(target.config.services.root)/; units: \(known.joined(separator: ", "))"
@@ -130,11 +148,11 @@ extension Reconciler {
     }
 
     /// The command that shows a unit's logs (the `logs` command replaces itself with it).
-    package func logsCommand(_ id: String, follow: Bool, tail: Int?) throws -> Invocation {
+    package func logsCommand(_ id: String, follow: Bool, tail: Int?) async throws -> Invocation {
         let target = try deployedTarget()
         _ = try resolve(.units([id]), in: target)
         let unit = target.units.units[id]!
-        return driver.logs(
+        return await driver.logs(
             unit,
             in: engine.absolute(unit.directory),
             follow: follow,
@@ -148,9 +166,13 @@ extension Reconciler {
         let config: Config
         let units: UnitSet
         do {
-            config = try workTreeConfig()
-            units = try workTreeUnits(config: config)
-            _ = try config.validate(units: units)
+            let read = try workTreeConfig()
+            let all = try allWorkTreeUnits(config: read)
+            _ = try read.validate(units: all)
+            try read.validateHosts(units: all)
+            let scope = try scope(read)
+            config = try scope?.config(read, units: all) ?? read
+            units = scope?.units(all) ?? all
         } catch {
             return [ValidationFailure(unit: Self.configFileName, check: "configuration", message: "\(error)")]
         }

@@ -7,6 +7,8 @@ extension Reconciler {
         var builder = StatusBuilder(repo: repository.workdir)
         let deployed = try? deployedCommit()
         let config = (try? currentConfig()) ?? Config()
+        // A --host that hosts does not list would show an empty host: say so instead.
+        let scope = try scope(config)
         builder.deployed = deployed
         builder.remote = try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)")
         builder.lastFinished = try store.lastFinishedDeployment()
@@ -22,8 +24,18 @@ extension Reconciler {
             builder.units = try? workTreeUnits(config: config)
         }
         builder.records = try store.units()
-        builder.live = await driver.projects(engine.context(config))
-        return builder.build()
+        // The host's `engine` applies to its units: the driver asks Swarm for the stacks among them.
+        let scoped = (try? scope?.config(config, units: builder.units ?? UnitSet())) ?? config
+        builder.live = await driver.projects(engine.context(scoped))
+        var report = builder.build()
+        report.host = scope?.name
+        return report
+    }
+
+    /// The host (`hosts.<name>`) this reconciler speaks for under the configuration in force; nil without `hosts`.
+    package func hostName() -> String? {
+        guard let config = try? currentConfig() else { return nil }
+        return try? scope(config)?.name
     }
 
     /// `reconciler history`: the last `limit` deployments, newest first, each with its steps.

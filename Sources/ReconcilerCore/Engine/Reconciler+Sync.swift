@@ -145,9 +145,13 @@ extension Reconciler {
     /// changed units' dependencies run now.
     package func plan(from source: DeploySource?, to target: DeployTarget) async throws -> Plan {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
-        let impact = Planner.impact(changes: changes, source: source, target: target)
+        var impact = Planner.impact(changes: changes, source: source, target: target)
+        let scope = try scope(target.config)
+        if let scope { impact = scope.assigned(impact, old: source?.units, new: target.units) }
         let running = await running(Planner.dependencies(of: impact.units, in: target), in: target)
-        return Planner.plan(impact: impact, source: source, target: target, running: running)
+        var plan = Planner.plan(impact: impact, source: source, target: target, running: running)
+        plan.host = scope?.name
+        return plan
     }
 
     /// `reconciler plan`: what a sync would do from `from` (default: the deployed commit) to `to` (default: the remote
@@ -198,6 +202,9 @@ extension Reconciler {
         let target: DeployTarget
         do {
             target = try loadTarget(targetCommit)
+        } catch let error as ConfigError where error.code == .unknownHost {
+            // This machine's --host is wrong, not the commit: nothing is recorded, and the right name deploys it.
+            throw ReconcilerError(.configuration, "\(targetCommit.id.short) cannot be deployed here: \(error)")
         } catch {
             let message = "\(targetCommit.id.short) cannot be deployed: \(error)"
             if !dryRun {

@@ -18,6 +18,8 @@ package final class Reconciler: Sendable {
     package let hostConfigFile: String?
     /// Runs what is not the driver's business: `ssh-keygen -Y verify` and `gpg --verify` for signatures.
     package let runner: ProcessRunner
+    /// `--host`: which entry of `hosts` this reconciler deploys (ignored when reconciler.json has no `hosts`).
+    package let host: String?
 
     /// - Parameters:
     ///   - driver: What acts on the outside world: ``ComposeDriver`` in the product, a fake in engine tests.
@@ -29,9 +31,11 @@ package final class Reconciler: Sendable {
         logger: Logger,
         reporter: any ProgressReporter,
         hostConfigFile: String?,
-        runner: ProcessRunner? = nil
+        runner: ProcessRunner? = nil,
+        host: String? = nil
     ) {
         self.runner = runner ?? ProcessRunner(logger: logger)
+        self.host = host
         self.repository = repository
         self.store = store
         self.driver = driver
@@ -40,23 +44,25 @@ package final class Reconciler: Sendable {
         self.hostConfigFile = hostConfigFile
     }
 
-    /// The product's front: the real ``ComposeDriver`` on `runner`.
+    /// The product's front: the real drivers on `runner` (``DriverRouter``: Compose, Swarm, the system commands).
     package convenience init(
         repository: Repository,
         store: StateStore,
         runner: ProcessRunner,
         logger: Logger,
         reporter: any ProgressReporter,
-        hostConfigFile: String?
+        hostConfigFile: String?,
+        host: String? = nil
     ) {
         self.init(
             repository: repository,
             store: store,
-            driver: ComposeDriver(runner: runner),
+            driver: DriverRouter(runner: runner),
             logger: logger,
             reporter: reporter,
             hostConfigFile: hostConfigFile,
-            runner: runner
+            runner: runner,
+            host: host
         )
     }
 
@@ -126,8 +132,19 @@ package final class Reconciler: Sendable {
 
     // MARK: Units and commits
 
-    /// The units of `commit`, discovered from its tree.
+    /// This reconciler's part of `config` (nil: no `hosts`, everything is this host's).
+    package func scope(_ config: Config) throws -> HostScope? {
+        try HostScope.resolve(config, requested: host)
+    }
+
+    /// The units of `commit` this host deploys (every unit without `hosts`).
     package func units(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
+        let (all, entries) = try allUnits(at: commit, config: config)
+        return (try scope(config)?.units(all) ?? all, entries)
+    }
+
+    /// Every unit of `commit`, discovered from its tree, whichever host it is on.
+    package func allUnits(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
         let entries = try repository.treeEntries(at: commit)
         let repo = repository
         let units = try UnitDiscovery.discover(
@@ -156,8 +173,14 @@ package final class Reconciler: Sendable {
         return (units, entries)
     }
 
-    /// The units of the work tree as it is on disk.
+    /// The units of the work tree as it is on disk that this host deploys.
     package func workTreeUnits(config: Config) throws -> UnitSet {
+        let all = try allWorkTreeUnits(config: config)
+        return try scope(config)?.units(all) ?? all
+    }
+
+    /// Every unit of the work tree as it is on disk.
+    package func allWorkTreeUnits(config: Config) throws -> UnitSet {
         let root = repository.workdir
         let entries = try UnitDiscovery.workTreeEntries(root: root)
         return try UnitDiscovery.discover(
@@ -174,9 +197,19 @@ package final class Reconciler: Sendable {
     /// Any problem is a configuration error naming the key, unit or path.
     package func loadTarget(_ commit: Commit) throws -> DeployTarget {
         let config = try config(at: commit.id)
-        let (units, entries) = try units(at: commit.id, config: config)
-        let graph = try config.validate(units: units)
-        return DeployTarget(commit: commit, config: config, units: units, entries: entries, graph: graph)
+        let (all, entries) = try allUnits(at: commit.id, config: config)
+        let graph = try config.validate(units: all)
+        try config.validateHosts(units: all)
+        guard let scope = try scope(config) else {
+            return DeployTarget(commit: commit, config: config, units: all, entries: entries, graph: graph)
+        }
+        return DeployTarget(
+            commit: commit,
+            config: try scope.config(config, units: all),
+            units: scope.units(all),
+            entries: entries,
+            graph: graph
+        )
     }
 
     /// Loads the source commit; a configuration it cannot read is nil, which maps "all, if in doubt".
@@ -190,14 +223,28 @@ package final class Reconciler: Sendable {
         } catch {
             unreadable = "the configuration of \(commit.id.short): \(error)"
         }
-        if let config {
+        var graph: DependencyGraph?
+        if let read = config {
             do {
-                units = try self.units(at: commit.id, config: config).0
+                let all = try allUnits(at: commit.id, config: read).0
+                // The order over every unit: under `hosts`, `units.<id>` names other hosts' units too.
+                graph = try? read.validate(units: all)
+                units = try scope(read)?.units(all) ?? all
             } catch {
                 unreadable = "the units of \(commit.id.short): \(error)"
             }
+            // The source's configuration narrowed to this host, as the target's is; a scope it cannot resolve
+            // (this host not in the old commit's hosts) leaves it whole: "all, if in doubt".
+            if let scope = try? scope(read) { config = try? scope.config(read, units: units ?? UnitSet()) }
         }
-        return DeploySource(commit: commit, config: config, units: units, entries: entries, unreadable: unreadable)
+        return DeploySource(
+            commit: commit,
+            config: config,
+            units: units,
+            entries: entries,
+            unreadable: unreadable,
+            graph: graph
+        )
     }
 
     /// The commit the state says is deployed, if any.

@@ -26,12 +26,23 @@ package struct DeploySource: Sendable {
     package let entries: [TreeEntry]
     /// Why `config` or `units` is nil: what could not be read (a rollback to it names it and touches nothing).
     package let unreadable: String?
+    /// Its `dependsOn` order over every unit of the commit, whichever host runs it (a rollback restores in these
+    /// waves); nil when it cannot be built, and the rollback builds it from `config` and `units`.
+    package let graph: DependencyGraph?
 
-    package init(commit: Commit, config: Config?, units: UnitSet?, entries: [TreeEntry], unreadable: String? = nil) {
+    package init(
+        commit: Commit,
+        config: Config?,
+        units: UnitSet?,
+        entries: [TreeEntry],
+        unreadable: String? = nil,
+        graph: DependencyGraph? = nil
+    ) {
         self.commit = commit
         self.config = config
         self.units = units
         self.entries = entries
+        self.graph = graph
         self.unreadable = unreadable ?? (config == nil ? "its reconciler.json" : units == nil ? "its units" : nil)
     }
 }
@@ -39,6 +50,12 @@ package struct DeploySource: Sendable {
 extension DeploySource {
     /// A target seen as the source of a rollback from it.
     package init(_ target: DeployTarget) {
-        self.init(commit: target.commit, config: target.config, units: target.units, entries: target.entries)
+        self.init(
+            commit: target.commit,
+            config: target.config,
+            units: target.units,
+            entries: target.entries,
+            graph: target.graph
+        )
     }
 }

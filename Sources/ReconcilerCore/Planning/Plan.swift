@@ -66,6 +66,8 @@ package struct Plan: Codable, Sendable, Equatable {
     package var steps: [PlanStep]
     /// Changed paths that affect no unit (docs, README, files directly in the services root).
     package var ignoredPaths: [String]
+    /// The host (`hosts.<name>`) this plan is for; nil without `hosts`.
+    package var host: String? = nil
 
     package init(from: CommitRef?, to: CommitRef, steps: [PlanStep], ignoredPaths: [String]) {
         self.from = from
@@ -100,8 +102,10 @@ private struct PlanJSON: Encodable {
     let pruned: [String]
     let steps: [PlanStep]
     let ignoredPaths: [String]
+    let host: String?
 
     init(_ plan: Plan) {
+        host = plan.host
         from = plan.from
         to = plan.to
         system = plan.system
@@ -112,7 +116,7 @@ private struct PlanJSON: Encodable {
     }
 
     func encode(to encoder: any Encoder) throws {
-        enum K: String, CodingKey { case from, to, system, units, pruned, steps, ignoredPaths }
+        enum K: String, CodingKey { case from, to, system, units, pruned, steps, ignoredPaths, host }
         var c = encoder.container(keyedBy: K.self)
         if let from { try c.encode(from, forKey: .from) } else { try c.encodeNil(forKey: .from) }
         try c.encode(to, forKey: .to)
@@ -121,6 +125,7 @@ private struct PlanJSON: Encodable {
         try c.encode(pruned, forKey: .pruned)
         try c.encode(steps, forKey: .steps)
         try c.encode(ignoredPaths, forKey: .ignoredPaths)
+        try c.encodeIfPresent(host, forKey: .host)
     }
 }
 

@@ -49,7 +49,7 @@ struct Rollback: Sendable {
         let steps = Planner.rollback(
             attempted: attempted,
             base: baseUnits,
-            graph: try? baseConfig.validate(units: baseUnits)
+            graph: base.graph ?? (try? baseConfig.validate(units: baseUnits))
         )
 
         // Units new in the failed commit are taken down with its files, which checking out the base removes.

@@ -69,6 +69,8 @@ package struct StatusReport: Codable, Sendable {
     package let outage: Mark?
     package let drift: [String]
     package let units: [UnitStatus]
+    /// The host (`hosts.<name>`) this report speaks for; nil without `hosts`.
+    package var host: String? = nil
 
     package var exitCode: ReconcilerError.ExitCode {
         switch state {
