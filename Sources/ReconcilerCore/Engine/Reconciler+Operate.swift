@@ -147,7 +147,7 @@ extension Reconciler {
         return try await deploy(.units(ids), trigger: .restart)
     }
 
-    /// The command that shows a unit's logs (the `logs` command replaces itself with it).
+    /// The command that shows a unit's logs (the `logs` command runs it through the masked runner).
     package func logsCommand(_ id: String, follow: Bool, tail: Int?) async throws -> Invocation {
         let target = try deployedTarget()
         _ = try resolve(.units([id]), in: target)
