@@ -32,6 +32,13 @@ extension Repository {
 
     /// Every blob, symlink and submodule entry of `commit`'s tree, recursively, sorted by path.
     package func treeEntries(at commit: ObjectID) throws -> [TreeEntry] {
+        if let cached = treeEntriesCache.withLock({ $0.entries(of: commit) }) { return cached }
+        let entries = try walkTree(at: commit)
+        treeEntriesCache.withLock { $0.insert(entries, of: commit) }
+        return entries
+    }
+
+    private func walkTree(at commit: ObjectID) throws -> [TreeEntry] {
         try withRepository { repo in
             try withTree(repo, commit: commit) { tree in
                 let collector = TreeCollector()

@@ -17,7 +17,7 @@ package struct ReconcilerCommand: AsyncParsableCommand {
             SyncCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, ResumeCommand.self,
             DeployCommand.self, StopCommand.self, RestartCommand.self, LogsCommand.self, ValidateCommand.self,
             HistoryCommand.self, SecretsCommand.self, PullImagesCommand.self, CleanupCommand.self,
-            RunCommand.self, TriggerCommand.self,
+            RunCommand.self, TriggerCommand.self, BenchPlanCommand.self,
         ]
     )
 
