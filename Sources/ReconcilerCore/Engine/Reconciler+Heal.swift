@@ -20,7 +20,7 @@ extension Reconciler {
     package func deployedServiceUnits() throws -> [DeployedUnit] {
         guard let commit = try deployedCommit() else { return [] }
         let config = try config(at: commit.id)
-        let (units, _) = try units(at: commit.id, config: config)
+        let units = try units(at: commit.id, config: config)
         let records = Dictionary(try store.units().map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         return units.ids.compactMap { id in
             guard let unit = units.units[id] else { return nil }

@@ -16,7 +16,7 @@ extension Reconciler {
         builder.failedRemote = try builder.remote.flatMap { try store.failure(of: $0.id) }
         builder.drift = (try? repository.modifiedTrackedFiles()) ?? []
         if let deployed {
-            builder.units = try? units(at: deployed.id, config: config).0
+            builder.units = try? units(at: deployed.id, config: config)
         } else {
             builder.units = try? workTreeUnits(config: config)
         }

@@ -18,6 +18,9 @@ package final class Reconciler: Sendable {
     package let hostConfigFile: String?
     /// Runs what is not the driver's business: `ssh-keygen -Y verify` and `gpg --verify` for signatures.
     package let runner: ProcessRunner
+    /// What unit discovery read of service directories, by tree id: in memory for as long as this front lives (the
+    /// daemon's whole run), and in the state database for the next one-shot command.
+    package let discoveryCache: DiscoveryCache
 
     /// - Parameters:
     ///   - driver: What acts on the outside world: ``ComposeDriver`` in the product, a fake in engine tests.
@@ -38,6 +41,7 @@ package final class Reconciler: Sendable {
         self.logger = logger
         self.reporter = reporter
         self.hostConfigFile = hostConfigFile
+        self.discoveryCache = DiscoveryCache(store: store)
     }
 
     /// The product's front: the real ``ComposeDriver`` on `runner`.
@@ -126,34 +130,16 @@ package final class Reconciler: Sendable {
 
     // MARK: Units and commits
 
-    /// The units of `commit`, discovered from its tree.
-    package func units(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
-        let entries = try repository.treeEntries(at: commit)
-        let repo = repository
-        let units = try UnitDiscovery.discover(
-            entries: entries,
+    /// The units of `commit`, discovered from its tree; only the service directories not seen before (by tree id)
+    /// are read.
+    package func units(at commit: ObjectID, config: Config) throws -> UnitSet {
+        try UnitDiscovery.discover(
+            commit: commit,
+            in: repository,
             servicesRoot: config.services.root,
             systemRoot: config.system.root,
-            symlinkTarget: { try repo.symlinkTarget(of: $0, at: commit) }
+            cache: discoveryCache
         )
-        // Every link on the way to a Compose file counts: one into a directory that links out is out.
-        let symlinks = Set(entries.filter { $0.kind == .symlink }.map(\.path))
-        if !symlinks.isEmpty {
-            for id in units.ids {
-                guard let unit = units.units[id] else { continue }
-                let path = "\(unit.directory)/\(unit.composeFile)"
-                do {
-                    _ = try SymlinkContainment.resolveInTree(
-                        path,
-                        isSymlink: { symlinks.contains($0) },
-                        target: { try repo.symlinkTarget(of: $0, at: commit) }
-                    )
-                } catch {
-                    throw UnitError(code: .symlinkEscapes, path: path, message: "\(error)")
-                }
-            }
-        }
-        return (units, entries)
     }
 
     /// The units of the work tree as it is on disk.
@@ -174,14 +160,14 @@ package final class Reconciler: Sendable {
     /// Any problem is a configuration error naming the key, unit or path.
     package func loadTarget(_ commit: Commit) throws -> DeployTarget {
         let config = try config(at: commit.id)
-        let (units, entries) = try units(at: commit.id, config: config)
+        let units = try units(at: commit.id, config: config)
         let graph = try config.validate(units: units)
-        return DeployTarget(commit: commit, config: config, units: units, entries: entries, graph: graph)
+        let listing = TreeListing(commit: commit.id, in: repository)
+        return DeployTarget(commit: commit, config: config, units: units, listing: listing, graph: graph)
     }
 
     /// Loads the source commit; a configuration it cannot read is nil, which maps "all, if in doubt".
     package func loadSource(_ commit: Commit) throws -> DeploySource {
-        let entries = try repository.treeEntries(at: commit.id)
         var config: Config?
         var units: UnitSet?
         var unreadable: String?
@@ -192,12 +178,13 @@ package final class Reconciler: Sendable {
         }
         if let config {
             do {
-                units = try self.units(at: commit.id, config: config).0
+                units = try self.units(at: commit.id, config: config)
             } catch {
                 unreadable = "the units of \(commit.id.short): \(error)"
             }
         }
-        return DeploySource(commit: commit, config: config, units: units, entries: entries, unreadable: unreadable)
+        let listing = TreeListing(commit: commit.id, in: repository)
+        return DeploySource(commit: commit, config: config, units: units, listing: listing, unreadable: unreadable)
     }
 
     /// The commit the state says is deployed, if any.
