@@ -26,7 +26,8 @@ extension Repository {
     ///   - path: Relative to the repository root, `/`-separated; "" for the root tree.
     ///   - commit: The commit whose tree is read.
     package func children(of path: String, at commit: ObjectID) throws -> [TreeChild]? {
-        try withRepository { repo in
+        treeReads.add(1, ordering: .relaxed)
+        return try withRepository { repo in
             try withTree(repo, commit: commit) { root -> [TreeChild]? in
                 try withSubtree(repo, root, path: path, commit: commit) { tree in
                     (0..<git_tree_entrycount(tree)).compactMap { index -> TreeChild? in
@@ -54,7 +55,8 @@ extension Repository {
     /// Every blob, symlink and submodule entry of the tree object `tree`, recursively, its paths relative to that
     /// tree, sorted by path: ``treeEntries(at:)`` of one directory, read by the directory's own id.
     package func treeEntries(ofTree tree: ObjectID) throws -> [TreeEntry] {
-        try withRepository { repo in
+        treeReads.add(1, ordering: .relaxed)
+        return try withRepository { repo in
             var oid = try tree.gitOID()
             var object: OpaquePointer?
             try check(git_tree_lookup(&object, repo, &oid), "git_tree_lookup", context: tree.hex)
@@ -65,7 +67,8 @@ extension Repository {
 
     /// Whether `commit` has anything at `path`: a file, symlink or submodule there, or a directory holding one.
     package func hasEntries(under path: String, at commit: ObjectID) throws -> Bool {
-        try withRepository { repo in
+        treeReads.add(1, ordering: .relaxed)
+        return try withRepository { repo in
             try withTree(repo, commit: commit) { root -> Bool in
                 var entry: OpaquePointer?
                 let rc = git_tree_entry_bypath(&entry, root, path)

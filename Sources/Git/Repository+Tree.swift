@@ -39,7 +39,8 @@ extension Repository {
     }
 
     private func walkTree(at commit: ObjectID) throws -> [TreeEntry] {
-        try withRepository { repo in
+        treeReads.add(1, ordering: .relaxed)
+        return try withRepository { repo in
             try withTree(repo, commit: commit) { tree in try collectEntries(tree, context: commit.hex) }
         }
     }

@@ -130,13 +130,18 @@ import Testing
         #expect(directories == 6)
         #expect(before["plex"]?.composeFile == "compose.yml")
 
-        // Only plex changed: one more directory read, and its new Compose file is seen.
+        // Only plex changed: one more directory read (the list of service directories, plex's directory, and
+        // whether there is a system: three tree reads), and its new Compose file is seen.
+        let reads = lab.repo.treeReads.load(ordering: .relaxed)
         let after = try lab.cached(lab.commits[3], cache)
+        #expect(lab.repo.treeReads.load(ordering: .relaxed) - reads == 3)
         #expect(cache.memoryCount == directories + 1)
         #expect(after["plex"]?.composeFile == "compose.yaml")
         #expect(after == (try lab.full(lab.commits[3])))
-        // The same commit again reads nothing new.
-        _ = try lab.cached(lab.commits[3], cache)
+        // The same commit again reads no tree at all.
+        let again = lab.repo.treeReads.load(ordering: .relaxed)
+        #expect(try lab.cached(lab.commits[3], cache) == after)
+        #expect(lab.repo.treeReads.load(ordering: .relaxed) == again)
         #expect(cache.memoryCount == directories + 1)
     }
 

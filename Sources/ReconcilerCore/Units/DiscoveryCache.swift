@@ -13,8 +13,20 @@ package final class DiscoveryCache: Sendable {
     /// How many directories memory holds (a listing is a few short paths: about 100 bytes).
     package static let memoryCapacity = 50_000
 
+    /// How many commits' whole unit sets memory holds (the deployed commit and the remote head, asked on every
+    /// plan and every self-heal check).
+    static let commitCapacity = 4
+
     private let store: StateStore?
     private let memory = Mutex(Memory())
+    private let commits = Mutex<[(key: CommitKey, units: UnitSet)]>([])
+
+    /// A commit's units under one pair of roots: a commit's tree never changes, so neither do they.
+    struct CommitKey: Hashable {
+        let commit: ObjectID
+        let servicesRoot: String
+        let systemRoot: String
+    }
 
     /// - Parameters:
     ///   - store: The state database to read and keep listings in too; nil for memory only.
@@ -44,6 +56,20 @@ package final class DiscoveryCache: Sendable {
             found.merge(decoded) { first, _ in first }
         }
         return found
+    }
+
+    /// The units of a commit discovered last, if memory has them.
+    func units(of key: CommitKey) -> UnitSet? {
+        commits.withLock { $0.first { $0.key == key }?.units }
+    }
+
+    /// Keeps a commit's units (in memory only: a process that starts reads its directories' listings instead).
+    func keep(_ units: UnitSet, of key: CommitKey) {
+        commits.withLock { commits in
+            commits.removeAll { $0.key == key }
+            commits.insert((key, units), at: 0)
+            if commits.count > Self.commitCapacity { commits.removeLast(commits.count - Self.commitCapacity) }
+        }
     }
 
     /// Keeps the listings just read, in memory and (best effort) in the database.

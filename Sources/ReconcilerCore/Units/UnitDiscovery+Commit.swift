@@ -20,6 +20,8 @@ extension UnitDiscovery {
         systemRoot: String,
         cache: DiscoveryCache
     ) throws -> UnitSet {
+        let key = DiscoveryCache.CommitKey(commit: commit, servicesRoot: servicesRoot, systemRoot: systemRoot)
+        if let units = cache.units(of: key) { return units }
         let entries = try serviceEntries(commit: commit, in: repository, servicesRoot: servicesRoot, cache: cache)
         var units = try discover(
             entries: entries,
@@ -43,6 +45,7 @@ extension UnitDiscovery {
                 throw UnitError(code: .symlinkEscapes, path: unit.composePath, message: "\(error)")
             }
         }
+        cache.keep(units, of: key)
         return units
     }
 
