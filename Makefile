@@ -37,9 +37,11 @@ test: swift-toolchain
 lint: swift-toolchain
 	$(SWIFT) format lint --recursive $(LINT_FLAGS) Sources Tests
 
+# The shipped binary carries the Swift runtime (--static-swift-stdlib): it needs no Swift toolchain on the host, and
+# starts faster (no dynamic Swift libraries to load and relocate; figures in docs/benchmarks.md).
 install: swift-toolchain
-	$(SWIFT) build -c release
-	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/reconciler" "$(DESTDIR)$(BINDIR)/reconciler"
+	$(SWIFT) build -c release --static-swift-stdlib --product reconciler
+	install -D -m 0755 "$$($(SWIFT) build -c release --static-swift-stdlib --show-bin-path)/reconciler" "$(DESTDIR)$(BINDIR)/reconciler"
 	sed 's|/usr/local/bin/reconciler|$(BINDIR)/reconciler|' contrib/reconciler.service > reconciler.service.tmp
 	install -D -m 0644 reconciler.service.tmp "$(DESTDIR)$(SYSTEMDDIR)/reconciler.service"
 	rm -f reconciler.service.tmp
