@@ -37,9 +37,13 @@ test: swift-toolchain
 lint: swift-toolchain
 	$(SWIFT) format lint --recursive $(LINT_FLAGS) Sources Tests
 
+# STATIC=1 links the Swift runtime in (--static-swift-stdlib): no Swift toolchain needed on the host and a faster
+# start (docs/benchmarks.md). It needs libcurl's development package (libcurl4-openssl-dev: the static
+# FoundationNetworking links -lcurl) and rebuilds every module once; without it the link fails.
+SWIFT_RELEASE = -c release $(if $(STATIC),--static-swift-stdlib)
 install: swift-toolchain
-	$(SWIFT) build -c release
-	install -D -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/reconciler" "$(DESTDIR)$(BINDIR)/reconciler"
+	$(SWIFT) build $(SWIFT_RELEASE) --product reconciler
+	install -D -m 0755 "$$($(SWIFT) build $(SWIFT_RELEASE) --show-bin-path)/reconciler" "$(DESTDIR)$(BINDIR)/reconciler"
 	sed 's|/usr/local/bin/reconciler|$(BINDIR)/reconciler|' contrib/reconciler.service > reconciler.service.tmp
 	install -D -m 0644 reconciler.service.tmp "$(DESTDIR)$(SYSTEMDDIR)/reconciler.service"
 	rm -f reconciler.service.tmp

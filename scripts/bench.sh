@@ -27,16 +27,27 @@ if ! command -v hyperfine >/dev/null; then
     if [[ $(id -u) == 0 ]]; then apt-get install -y -qq hyperfine >/dev/null; else sudo apt-get install -y -qq hyperfine >/dev/null; fi
 fi
 
-# BENCH_BIN=path measures that binary instead of building one (to compare two builds side by side).
+WORK=$(mktemp -d /tmp/reconciler-bench.XXXXXX)
+# BENCH_BIN=path measures that binary instead of building one (to compare two builds side by side). Otherwise the
+# shipped build (`make install`: release, Swift runtime linked in statically) is measured, and a build with the
+# shared runtime is kept beside it for the start-up figure (1d).
+SHARED_BIN=
 if [[ -n ${BENCH_BIN:-} ]]; then
     BIN=$BENCH_BIN
 else
-    echo "building (release) …"
+    echo "building (release, shared Swift runtime, for 1d) …"
     swift build -c release --product reconciler 2>&1 | tail -n 1
-    BIN="$(swift build -c release --show-bin-path)/reconciler"
+    cp "$(swift build -c release --show-bin-path)/reconciler" "$WORK/reconciler-shared" && SHARED_BIN=$WORK/reconciler-shared
+    echo "building (release, --static-swift-stdlib, as make install STATIC=1 ships it) …"
+    if swift build -c release --static-swift-stdlib --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
+        BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/reconciler"
+    else
+        echo "bench: the static link failed (libcurl4-openssl-dev missing?); measuring the shared-runtime build" >&2
+        BIN=$SHARED_BIN
+        SHARED_BIN=
+    fi
 fi
 
-WORK=$(mktemp -d /tmp/reconciler-bench.XXXXXX)
 ROWS=$WORK/rows.tsv
 : >"$ROWS"
 PROJECTS=()
@@ -64,6 +75,8 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? "yes" : "no" }'; }
 now_ms() { date +%s%3N; }
 # hyperfine, one or more commands, JSON to $WORK/hf.json
 hf() { hyperfine -N --style basic --warmup 3 --runs "$RUNS" --export-json "$WORK/hf.json" "$@" >"$WORK/hf.log" 2>&1; }
+# Two or more commands (argument vectors separated by --), run alternately A B A B …; JSON to $WORK/hf.json
+alt() { python3 "$ROOT/scripts/bench/alternate.py" "$RUNS" 3 "$WORK/hf.json" "$@"; }
 
 large_repo() {
     local cached=$CACHE/large-v1.git
@@ -85,22 +98,42 @@ bench_plan() {
     git clone -q --no-checkout "$remote" "$R"
     first=$(git -C "$R" rev-list --max-parents=0 HEAD)
     last=$(git -C "$R" rev-parse HEAD)
-    local plan="$BIN plan --repo $R --state-dir $WORK/large-state --from $first --to $last --json"
-    $plan >"$WORK/plan.json" || { echo "bench: plan failed" >&2; return; }
+    local plan=("$BIN" plan --repo "$R" --state-dir "$WORK/large-state" --from "$first" --to "$last" --json)
+    local cold=() i t0
+    # Cold: a state directory never used, so no discovery cache (every service directory of both commits is read).
+    for i in $(seq 5); do
+        rm -rf "$WORK/cold-state"
+        t0=$(date +%s%N)
+        "$BIN" plan --repo "$R" --state-dir "$WORK/cold-state" --from "$first" --to "$last" --json >"$WORK/plan.json" ||
+            { echo "bench: plan failed" >&2; return; }
+        cold+=("$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.2f", (b - a) / 1e6 }')")
+    done
+    "${plan[@]}" >"$WORK/plan.json" || { echo "bench: plan failed" >&2; return; }
     echo "   $(git -C "$R" ls-tree -r --name-only "$last" | wc -l) files, $(git -C "$R" rev-list --count HEAD) commits; plan JSON $(wc -c <"$WORK/plan.json") bytes"
-    hf "$plan" "git -C $R diff --name-only $first $last"
+    alt -- "${plan[@]}" -- git -C "$R" diff --name-only "$first" "$last" || { echo "bench: 1a failed" >&2; return; }
     local p g
     p=$($STATS hyperfine "$WORK/hf.json" 0)
     g=$($STATS hyperfine "$WORK/hf.json" 1)
     row 1a "plan --from FIRST --to LAST --json (process)" "$p" ms "git diff --name-only: $(median "$g") ms" \
         "≤ git diff" "$(le "$(median "$p")" "$(median "$g")")"
     row 1a "git diff --name-only FIRST LAST (process)" "$g" ms "–" "–" "–"
+    p=$(printf '%s\n' "${cold[@]}" | $STATS list)
+    row 1a "the same plan, first in a new state dir (5×)" "$p" ms "issue: ≈ 80 ms" "–" "–"
     hf "$BIN plan --repo $R --state-dir $WORK/large-state --from $last --to $last --json"
     p=$($STATS hyperfine "$WORK/hf.json" 0)
     row 1b "plan --from X --to X --json (process)" "$p" ms "issue: ≈ 55 ms" "< 15 ms" "$(le "$(median "$p")" 15)"
-    hf "$BIN --help"
-    p=$($STATS hyperfine "$WORK/hf.json" 0)
-    row 1b "reconciler --help (process start-up)" "$p" ms "–" "–" "–"
+    if [[ -n $SHARED_BIN ]]; then
+        alt -- "$BIN" --version -- "$SHARED_BIN" --version
+        p=$($STATS hyperfine "$WORK/hf.json" 0)
+        g=$($STATS hyperfine "$WORK/hf.json" 1)
+        row 1d "reconciler --version, static Swift runtime (shipped)" "$p" ms \
+            "shared runtime: $(median "$g") ms" "below shared" "$(le "$(median "$p")" "$(median "$g")")"
+        row 1d "reconciler --version, shared Swift runtime" "$g" ms "–" "–" "–"
+    else
+        hf "$BIN --version"
+        p=$($STATS hyperfine "$WORK/hf.json" 0)
+        row 1d "reconciler --version (process start-up)" "$p" ms "–" "–" "–"
+    fi
     if "$BIN" bench-plan --repo "$R" --state-dir "$WORK/large-state" --from "$first" --to "$last" \
         --iterations 50 >"$WORK/warm" 2>"$WORK/cold" && [[ -s $WORK/warm ]]; then
         p=$($STATS list <"$WORK/warm")
@@ -372,10 +405,15 @@ OUT=${BENCH_OUT:-docs/benchmarks.md}
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(awk '/MemTotal/ { printf "%.1f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
     echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER"
+    if awk -v a="${LOAD_BEFORE%% *}" -v b="${LOAD_AFTER%% *}" -v n="$(nproc)" 'BEGIN { exit !(a > n / 2 || b > n / 2) }'; then
+        echo "- **LOADED MACHINE**: the 1-minute load average exceeded half the cores; these figures are indicative"
+        echo "  only (other work shared the CPU). Run \`make bench\` on a quiet machine for figures to compare."
+    fi
     echo "- tools: $(swift --version 2>&1 | head -n 1), $(git --version), $(hyperfine --version)$(command -v docker >/dev/null && echo ", $(docker compose version 2>/dev/null | head -n 1)")"
     [[ -n ${IDLE_NOTE:-} ]] && echo "- idle daemon: $IDLE_NOTE"
     echo "- binary measured: ${BENCH_BIN:-the release build of this commit} ($(du -h "$BIN" | cut -f1))"
-    echo "- runs: hyperfine $RUNS runs after 3 warm-ups, alternating where two commands are compared"
+    echo "- runs: $RUNS runs after 3 warm-ups; where two commands are compared they run alternately (A B A B …,"
+    echo "  scripts/bench/alternate.py), single commands through hyperfine"
     echo
     $STATS render "$ROWS"
     if [[ -f scripts/bench/notes.md ]]; then

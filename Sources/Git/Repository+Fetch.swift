@@ -149,10 +149,21 @@ extension Repository {
             let wanted = "refs/heads/\(branch)"
             var branches: [String] = []
             var found = false
+            var advertised = git_oid()
+            var tags: [String] = []
             for i in 0..<count {
                 guard let head = heads?[i]?.pointee, let name = string(head.name) else { continue }
-                if name == wanted { found = true }
+                if name == wanted {
+                    found = true
+                    advertised = head.oid
+                }
                 if name.hasPrefix("refs/heads/") { branches.append(String(name.dropFirst("refs/heads/".count))) }
+                if name.hasPrefix("refs/tags/"), !name.hasSuffix("^{}") { tags.append(name) }
+            }
+            // Nothing new (the common poll): the tracking ref is the advertised head and every advertised tag is
+            // here. Skip the negotiation and the writes (FETCH_HEAD, the reflog), as an idle daemon should.
+            if found, upToDate(repo, trackingRef: trackingRef, advertised: advertised, tags: tags) {
+                return ObjectID(advertised)
             }
             guard found else {
                 throw GitError(
@@ -194,6 +205,26 @@ extension Repository {
             )
             return ObjectID(oid)
         }
+    }
+
+    /// Whether `trackingRef` already names `advertised`, which is in the object database, and every tag exists.
+    private static func upToDate(
+        _ repo: OpaquePointer,
+        trackingRef: String,
+        advertised: git_oid,
+        tags: [String]
+    ) -> Bool {
+        var local = git_oid()
+        var wanted = advertised
+        guard git_reference_name_to_id(&local, repo, trackingRef) == 0, git_oid_equal(&local, &wanted) != 0 else {
+            return false
+        }
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, repo) == 0 else { return false }
+        defer { git_odb_free(odb) }
+        guard git_odb_exists(odb, &wanted) != 0 else { return false }
+        var tag = git_oid()
+        return tags.allSatisfy { git_reference_name_to_id(&tag, repo, $0) == 0 }
     }
 
     private static func remoteNames(_ repo: OpaquePointer) -> [String] {

@@ -32,25 +32,36 @@ extension Repository {
 
     /// Every blob, symlink and submodule entry of `commit`'s tree, recursively, sorted by path.
     package func treeEntries(at commit: ObjectID) throws -> [TreeEntry] {
-        try withRepository { repo in
-            try withTree(repo, commit: commit) { tree in
-                let collector = TreeCollector()
-                let rc = withExtendedLifetime(collector) {
-                    git_tree_walk(
-                        tree,
-                        GIT_TREEWALK_PRE,
-                        { root, entry, payload in
-                            let collector = Unmanaged<TreeCollector>.fromOpaque(payload!).takeUnretainedValue()
-                            collector.add(root: root, entry: entry!)
-                            return 0
-                        },
-                        Unmanaged.passUnretained(collector).toOpaque()
-                    )
-                }
-                try check(rc, "git_tree_walk", context: commit.hex)
-                return collector.entries.sorted { $0.path < $1.path }
-            }
+        if let cached = treeEntriesCache.withLock({ $0.entries(of: commit) }) { return cached }
+        let entries = try walkTree(at: commit)
+        treeEntriesCache.withLock { $0.insert(entries, of: commit) }
+        return entries
+    }
+
+    private func walkTree(at commit: ObjectID) throws -> [TreeEntry] {
+        treeReads.add(1, ordering: .relaxed)
+        return try withRepository { repo in
+            try withTree(repo, commit: commit) { tree in try collectEntries(tree, context: commit.hex) }
         }
+    }
+
+    /// Every blob, symlink and submodule entry under `tree`, recursively, paths relative to it, sorted by path.
+    func collectEntries(_ tree: OpaquePointer, context: String) throws -> [TreeEntry] {
+        let collector = TreeCollector()
+        let rc = withExtendedLifetime(collector) {
+            git_tree_walk(
+                tree,
+                GIT_TREEWALK_PRE,
+                { root, entry, payload in
+                    let collector = Unmanaged<TreeCollector>.fromOpaque(payload!).takeUnretainedValue()
+                    collector.add(root: root, entry: entry!)
+                    return 0
+                },
+                Unmanaged.passUnretained(collector).toOpaque()
+            )
+        }
+        try check(rc, "git_tree_walk", context: context)
+        return collector.entries.sorted { $0.path < $1.path }
     }
 
     /// Finds the blob at `path` in `commit` and hands it and its file mode to `body`; nil when there is none.

@@ -18,6 +18,12 @@ package final class Repository: Sendable {
     /// on every `git_remote_lookup`/`git_remote_create_anonymous` (measured with a C loop), which a daemon that
     /// fetches every minute for months cannot afford; reusing one handle does not leak. Used under `handle`'s lock.
     let remoteHandles = Mutex<[String: RemoteHandle]>([:])
+    /// The recursive listings of the last commits walked (`treeEntries(at:)`): a commit's tree never changes, so a
+    /// daemon planning the same deployed and remote commits again, or one plan reading a commit twice, walks it once.
+    let treeEntriesCache = Mutex(TreeEntriesCache(capacity: 4))
+    /// How many times a tree was read on this handle (a commit's full walk, a directory's walk or listing), to show
+    /// that an idle poll or a repeated discovery reads none.
+    package let treeReads = Atomic<Int>(0)
 
     /// A libgit2 remote, only ever touched under the repository's lock.
     struct RemoteHandle: @unchecked Sendable {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import ReconcilerCore
+import ReconcilerServer
 
 /// `reconciler`: GitOps for one home server.
 package struct ReconcilerCommand: AsyncParsableCommand {
@@ -13,11 +14,12 @@ package struct ReconcilerCommand: AsyncParsableCommand {
             or a remote that cannot be fetched) · 2 deploy failed and was rolled back · 3 rollback failed (degraded) · \
             4 another reconciler holds the lock · 5 drift/refused.
             """,
+        version: ReconcilerVersion.current,
         subcommands: [
             SyncCommand.self, PlanCommand.self, StatusCommand.self, RollbackCommand.self, ResumeCommand.self,
             DeployCommand.self, StopCommand.self, RestartCommand.self, LogsCommand.self, ValidateCommand.self,
             HistoryCommand.self, SecretsCommand.self, PullImagesCommand.self, CleanupCommand.self,
-            RunCommand.self, TriggerCommand.self,
+            RunCommand.self, TriggerCommand.self, BenchPlanCommand.self,
         ]
     )
 

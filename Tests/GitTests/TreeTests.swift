@@ -52,4 +52,29 @@ import Testing
         #expect(try repo.symlinkTarget(of: "missing", at: ObjectID(hex: head)) == nil)
         #expect(try repo.contents(of: "vendor/lib", at: ObjectID(hex: head)) == nil)
     }
+
+    /// The listing cache: a second read of a commit is the same listing, a changed subtree is read anew, and more
+    /// commits than the cache holds are each listed right.
+    @Test func treeEntriesCachedByCommit() throws {
+        let fixture = try GitFixture.make(files: [
+            "services/plex/compose.yml": "v1\n", "services/web/compose.yml": "w\n",
+        ])
+        defer { fixture.remove() }
+        var heads = [try fixture.remoteHead()]
+        heads.append(try fixture.commit(files: ["services/plex/config/new.conf": "n\n"]))
+        for round in 1...5 { heads.append(try fixture.commit(files: ["services/web/v\(round).txt": "\(round)\n"])) }
+        let cached = try Repository(at: fixture.clone)
+        _ = try cached.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        for _ in 0..<2 {
+            for head in heads {
+                // A fresh handle has nothing cached: it is the uncached listing.
+                let fresh = try Repository(at: fixture.clone)
+                #expect(try cached.treeEntries(at: ObjectID(hex: head)) == fresh.treeEntries(at: ObjectID(hex: head)))
+            }
+        }
+        let first = try cached.treeEntries(at: ObjectID(hex: heads[0])).map(\.path)
+        let second = try cached.treeEntries(at: ObjectID(hex: heads[1])).map(\.path)
+        #expect(first == ["services/plex/compose.yml", "services/web/compose.yml"])
+        #expect(second == ["services/plex/compose.yml", "services/plex/config/new.conf", "services/web/compose.yml"])
+    }
 }

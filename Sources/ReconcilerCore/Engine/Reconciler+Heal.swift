@@ -22,7 +22,7 @@ extension Reconciler {
     package func deployedServiceUnits() throws -> [DeployedUnit] {
         guard let commit = try deployedCommit() else { return [] }
         let read = try config(at: commit.id)
-        let (units, _) = try units(at: commit.id, config: read)
+        let units = try units(at: commit.id, config: read)
         let config = try scope(read)?.config(read, units: units) ?? read
         let records = Dictionary(try store.units().map { ($0.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         return units.ids.compactMap { id in

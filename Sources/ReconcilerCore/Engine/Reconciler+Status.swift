@@ -19,7 +19,7 @@ extension Reconciler {
         builder.outage = try store.outage()
         builder.drift = (try? repository.modifiedTrackedFiles()) ?? []
         if let deployed {
-            builder.units = try? units(at: deployed.id, config: config).0
+            builder.units = try? units(at: deployed.id, config: config)
         } else {
             builder.units = try? workTreeUnits(config: config)
         }

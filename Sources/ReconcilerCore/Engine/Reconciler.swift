@@ -20,6 +20,9 @@ package final class Reconciler: Sendable {
     package let runner: ProcessRunner
     /// `--host`: which entry of `hosts` this reconciler deploys (ignored when reconciler.json has no `hosts`).
     package let host: String?
+    /// What unit discovery read of service directories, by tree id: in memory for as long as this front lives (the
+    /// daemon's whole run), and in the state database for the next one-shot command.
+    package let discoveryCache: DiscoveryCache
 
     /// - Parameters:
     ///   - driver: What acts on the outside world: ``ComposeDriver`` in the product, a fake in engine tests.
@@ -42,6 +45,7 @@ package final class Reconciler: Sendable {
         self.logger = logger
         self.reporter = reporter
         self.hostConfigFile = hostConfigFile
+        self.discoveryCache = DiscoveryCache(store: store)
     }
 
     /// The product's front: the real drivers on `runner` (``DriverRouter``: Compose, Swarm, the system commands).
@@ -138,39 +142,21 @@ package final class Reconciler: Sendable {
     }
 
     /// The units of `commit` this host deploys (every unit without `hosts`).
-    package func units(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
-        let (all, entries) = try allUnits(at: commit, config: config)
-        return (try scope(config)?.units(all) ?? all, entries)
+    package func units(at commit: ObjectID, config: Config) throws -> UnitSet {
+        let all = try allUnits(at: commit, config: config)
+        return try scope(config)?.units(all) ?? all
     }
 
-    /// Every unit of `commit`, discovered from its tree, whichever host it is on.
-    package func allUnits(at commit: ObjectID, config: Config) throws -> (UnitSet, [TreeEntry]) {
-        let entries = try repository.treeEntries(at: commit)
-        let repo = repository
-        let units = try UnitDiscovery.discover(
-            entries: entries,
+    /// Every unit of `commit`, whichever host it is on, discovered from its tree; only the service directories not
+    /// seen before (by tree id) are read.
+    package func allUnits(at commit: ObjectID, config: Config) throws -> UnitSet {
+        try UnitDiscovery.discover(
+            commit: commit,
+            in: repository,
             servicesRoot: config.services.root,
             systemRoot: config.system.root,
-            symlinkTarget: { try repo.symlinkTarget(of: $0, at: commit) }
+            cache: discoveryCache
         )
-        // Every link on the way to a Compose file counts: one into a directory that links out is out.
-        let symlinks = Set(entries.filter { $0.kind == .symlink }.map(\.path))
-        if !symlinks.isEmpty {
-            for id in units.ids {
-                guard let unit = units.units[id] else { continue }
-                let path = "\(unit.directory)/\(unit.composeFile)"
-                do {
-                    _ = try SymlinkContainment.resolveInTree(
-                        path,
-                        isSymlink: { symlinks.contains($0) },
-                        target: { try repo.symlinkTarget(of: $0, at: commit) }
-                    )
-                } catch {
-                    throw UnitError(code: .symlinkEscapes, path: path, message: "\(error)")
-                }
-            }
-        }
-        return (units, entries)
     }
 
     /// The units of the work tree as it is on disk that this host deploys.
@@ -197,24 +183,24 @@ package final class Reconciler: Sendable {
     /// Any problem is a configuration error naming the key, unit or path.
     package func loadTarget(_ commit: Commit) throws -> DeployTarget {
         let config = try config(at: commit.id)
-        let (all, entries) = try allUnits(at: commit.id, config: config)
+        let all = try allUnits(at: commit.id, config: config)
         let graph = try config.validate(units: all)
         try config.validateHosts(units: all)
+        let listing = TreeListing(commit: commit.id, in: repository)
         guard let scope = try scope(config) else {
-            return DeployTarget(commit: commit, config: config, units: all, entries: entries, graph: graph)
+            return DeployTarget(commit: commit, config: config, units: all, listing: listing, graph: graph)
         }
         return DeployTarget(
             commit: commit,
             config: try scope.config(config, units: all),
             units: scope.units(all),
-            entries: entries,
+            listing: listing,
             graph: graph
         )
     }
 
     /// Loads the source commit; a configuration it cannot read is nil, which maps "all, if in doubt".
     package func loadSource(_ commit: Commit) throws -> DeploySource {
-        let entries = try repository.treeEntries(at: commit.id)
         var config: Config?
         var units: UnitSet?
         var unreadable: String?
@@ -226,7 +212,7 @@ package final class Reconciler: Sendable {
         var graph: DependencyGraph?
         if let read = config {
             do {
-                let all = try allUnits(at: commit.id, config: read).0
+                let all = try allUnits(at: commit.id, config: read)
                 // The order over every unit: under `hosts`, `units.<id>` names other hosts' units too.
                 graph = try? read.validate(units: all)
                 units = try scope(read)?.units(all) ?? all
@@ -237,11 +223,12 @@ package final class Reconciler: Sendable {
             // (this host not in the old commit's hosts) leaves it whole: "all, if in doubt".
             if let scope = try? scope(read) { config = try? scope.config(read, units: units ?? UnitSet()) }
         }
+        let listing = TreeListing(commit: commit.id, in: repository)
         return DeploySource(
             commit: commit,
             config: config,
             units: units,
-            entries: entries,
+            listing: listing,
             unreadable: unreadable,
             graph: graph
         )

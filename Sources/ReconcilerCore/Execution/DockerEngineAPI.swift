@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One container of a Compose project as the Docker Engine API lists it.
 package struct EngineContainer: Sendable, Equatable {
@@ -42,6 +43,15 @@ package struct EngineContainer: Sendable, Equatable {
 /// asks it about every Compose container in one request per poll instead of running `docker` per unit.
 package struct DockerEngineAPI: Sendable {
     package let client: WireHTTPClient
+    /// How many requests this value (and its copies) sent: an idle self-heal check is one.
+    package let requests = RequestCount()
+
+    /// A count shared by the copies of one ``DockerEngineAPI``.
+    package final class RequestCount: Sendable {
+        private let value = Atomic<Int>(0)
+        package var count: Int { value.load(ordering: .relaxed) }
+        func add() { value.add(1, ordering: .relaxed) }
+    }
 
     package init(client: WireHTTPClient) {
         self.client = client
@@ -70,6 +80,7 @@ package struct DockerEngineAPI: Sendable {
     package func composeContainers() throws -> [EngineContainer] {
         let filters = #"{"label":["com.docker.compose.project"]}"#
         let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        requests.add()
         let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
         guard response.status == 200 else {
             throw WireHTTPError(
@@ -82,6 +93,7 @@ package struct DockerEngineAPI: Sendable {
 
     /// The restart policy (`no`, `always`, `unless-stopped`, `on-failure`) of one container.
     package func restartPolicy(of id: String) throws -> String {
+        requests.add()
         let response = try client.send(method: "GET", path: "/containers/\(id)/json")
         guard response.status == 200 else {
             throw WireHTTPError(

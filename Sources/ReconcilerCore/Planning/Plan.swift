@@ -89,8 +89,11 @@ package struct Plan: Codable, Sendable, Equatable {
         return numbers.map { n in services.filter { $0.wave == n } }
     }
 
-    /// Stable JSON (sorted keys), the shape documented in docs/commands.md.
-    package func json() -> String { StableJSON.encode(PlanJSON(self)) }
+    /// Stable JSON (sorted keys), the shape documented in docs/commands.md, written directly (``PlanJSONWriter``).
+    package func json() -> String { PlanJSONWriter.write(self) }
+
+    /// The same JSON through JSONEncoder: what ``json()`` is tested against.
+    package func jsonThroughEncoder() -> String { StableJSON.encode(PlanJSON(self)) }
 }
 
 /// The documented `plan --json` shape: the plan plus the summary lists a script wants.

@@ -148,22 +148,8 @@ extension SecretMasker {
         return masker
     }
 
-    /// Every file named `.env` under `root`, symlinks not followed, `.git` skipped.
+    /// Every file named `.env` under `root`, symlinks not followed, `.git` skipped (``EnvFileScan``).
     static func envFiles(under root: String) -> [String] {
-        var found: [String] = []
-        var pending = [root]
-        while let directory = pending.popLast() {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            for name in names where name != ".git" {
-                let path = "\(directory)/\(name)"
-                let type = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
-                if type == .typeDirectory {
-                    pending.append(path)
-                } else if name == ".env", type == .typeRegular {
-                    found.append(path)
-                }
-            }
-        }
-        return found.sorted()
+        EnvFileScan.envFiles(under: root)
     }
 }

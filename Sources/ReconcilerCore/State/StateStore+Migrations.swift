@@ -51,6 +51,14 @@ extension StateStore {
                 t.column("at", .datetime).notNull()
             }
         }
+        // What unit discovery read of a service directory, by the directory's tree id (`DiscoveryCache`): the paths
+        // and kinds of its Compose files, never a file's contents. Bounded (`discoveryCacheCapacity` rows).
+        migrator.registerMigration("v2") { db in
+            try db.create(table: "discoveryCache") { t in
+                t.primaryKey("tree", .text)
+                t.column("listing", .text).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -22,7 +22,7 @@ package final class StateStore: Sendable {
 
     /// The database file.
     package let path: String
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// Opens (creating it if needed) the state database in `directory` and brings its schema up to date.
     /// - Parameters:

@@ -24,7 +24,7 @@ struct Applier: Sendable {
                 commit: source.commit.id,
                 directories: dirs,
                 into: scratch.path,
-                entries: source.entries
+                entries: try source.listing.entries()
             )
             oldSite = StepSite(
                 config: source.config ?? target.config,

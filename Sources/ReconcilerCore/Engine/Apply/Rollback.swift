@@ -60,7 +60,7 @@ struct Rollback: Sendable {
             commit: failed.commit.id,
             directories: newDirs,
             into: scratch.path,
-            entries: failed.entries
+            entries: try failed.listing.entries()
         )
         let downSite = StepSite(
             config: failedConfig,

@@ -37,7 +37,7 @@ struct Validator: Sendable {
             commit: target.commit.id,
             directories: directories,
             into: scratch.path,
-            entries: target.entries
+            entries: try target.listing.entries()
         )
         for directory in directories {
             materializer.copyEnvFilesRecursively(from: engine.absolute(directory), to: "\(scratch.path)/\(directory)")

@@ -1,0 +1,51 @@
+import GRDB
+import Git
+
+extension StateStore {
+    /// The most service directories the `discoveryCache` table keeps (oldest written first out): about 100 bytes
+    /// each.
+    package static let discoveryCacheCapacity = 20_000
+
+    /// The stored ``ServiceListing`` texts of `trees` that the table holds, by tree id.
+    func discoveryListings(of trees: [ObjectID]) throws -> [ObjectID: String] {
+        try queue.read { db in
+            var found: [ObjectID: String] = [:]
+            for chunk in stride(from: 0, to: trees.count, by: 500).map({ trees[$0..<min($0 + 500, trees.count)] }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT tree, listing FROM discoveryCache WHERE tree IN (\(marks))",
+                    arguments: StatementArguments(chunk.map(\.hex))
+                )
+                while let row = try rows.next() {
+                    found[ObjectID(hex: row["tree"])] = row["listing"]
+                }
+            }
+            return found
+        }
+    }
+
+    /// Stores listings by tree id in one transaction, then drops the oldest rows beyond the capacity.
+    func keepDiscoveryListings(_ listings: [ObjectID: String]) throws {
+        try queue.write { db in
+            let insert = try db.makeStatement(
+                sql: "INSERT OR REPLACE INTO discoveryCache (tree, listing) VALUES (?, ?)"
+            )
+            for (tree, listing) in listings {
+                try insert.execute(arguments: [tree.hex, listing])
+            }
+            try db.execute(
+                sql: """
+                    DELETE FROM discoveryCache WHERE rowid <= (
+                        SELECT rowid FROM discoveryCache ORDER BY rowid DESC LIMIT 1 OFFSET ?)
+                    """,
+                arguments: [Self.discoveryCacheCapacity]
+            )
+        }
+    }
+
+    /// How many service directories the table holds.
+    package func discoveryCacheCount() throws -> Int {
+        try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM discoveryCache") ?? 0 }
+    }
+}
