@@ -37,6 +37,17 @@ struct PlanJSONTests {
             ],
             ignoredPaths: ["README.md", "docs/a b.md"]
         ),
+        {
+            // Under `hosts`, the plan names the host it is for.
+            var plan = Plan(
+                from: nil,
+                to: CommitRef(commit: String(repeating: "d", count: 40), summary: "pi"),
+                steps: [PlanStep(unit: "dns", action: .up, wave: 0, reason: .firstDeploy, paths: [])],
+                ignoredPaths: []
+            )
+            plan.host = "pi"
+            return plan
+        }(),
     ]
 
     @Test(arguments: plans) func theHandWrittenJSONIsWhatJSONEncoderWrites(plan: Plan) throws {

@@ -11,6 +11,7 @@ enum PlanJSONWriter {
             field("from") { out, depth in
                 if let from = plan.from { commit(&out, from, depth: depth) } else { out += "null" }
             }
+            if let host = plan.host { field("host") { out, _ in string(&out, host) } }
             field("ignoredPaths") { out, depth in strings(&out, plan.ignoredPaths, depth: depth) }
             field("pruned") { out, depth in strings(&out, plan.pruned, depth: depth) }
             field("steps") { out, depth in
