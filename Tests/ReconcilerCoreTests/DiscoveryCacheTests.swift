@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Git
 import ReconcilerCore
 import ReconcilerTesting
@@ -152,21 +153,53 @@ import Testing
         let first = try StateStore(directory: lab.state.path)
         let units = try lab.cached(commit, DiscoveryCache(store: first))
         #expect(try first.discoveryCacheCount() == 6)
+        #expect(try first.commitUnitsCount() == 1)
 
-        // The next process: a new store on the same file, nothing in memory.
+        // The next process, the same commit: its whole unit set is one row; no tree is read.
         let second = try StateStore(directory: lab.state.path)
         let cache = DiscoveryCache(store: second)
         #expect(cache.memoryCount == 0)
+        let reads = lab.repo.treeReads.load(ordering: .relaxed)
         #expect(try lab.cached(commit, cache) == units)
+        #expect(lab.repo.treeReads.load(ordering: .relaxed) == reads)
         #expect(units == (try lab.full(commit)))
-        #expect(cache.memoryCount == 6)
-        #expect(try second.discoveryCacheCount() == 6)
 
-        // What is kept is paths of Compose files, nothing else of the tree.
+        // Another process, a commit it has not seen (only plex changed): the unchanged directories' listings come
+        // from the database, plex's directory is read from the tree (the list of directories, plex, the system).
+        let third = DiscoveryCache(store: try StateStore(directory: lab.state.path))
+        let before = lab.repo.treeReads.load(ordering: .relaxed)
+        #expect(try lab.cached(lab.commits[3], third) == (try lab.full(lab.commits[3])))
+        #expect(lab.repo.treeReads.load(ordering: .relaxed) - before == 3)
+        #expect(third.memoryCount == 7)
+        #expect(try second.discoveryCacheCount() == 7)
+        #expect(try second.commitUnitsCount() == 2)
+
+        // What is kept is paths of Compose files and unit names, nothing else of the tree.
         let text = try String(contentsOfFile: second.path, encoding: .isoLatin1)
         #expect(text.contains("shows/compose.yml"))
         #expect(!text.contains("compose.base.yml"))
         #expect(!text.contains("configuration.nix"))
+    }
+
+    @Test func aCommitsUnitSetReadsBackExactlyAndAnUnreadableRowMeansDiscoveringAgain() throws {
+        let lab = try makeLab()
+        defer { lab.remove() }
+        let store = try StateStore(directory: lab.state.path)
+        for commit in lab.commits {
+            _ = try lab.cached(commit, DiscoveryCache(store: store))
+            // A fresh cache on the same store: the units come from the row alone, equal to a full discovery.
+            #expect(try lab.cached(commit, DiscoveryCache(store: store)) == (try lab.full(commit)), "\(commit.short)")
+        }
+        #expect(try store.commitUnitsCount() == lab.commits.count)
+
+        // A row another build wrote (another format) or damaged: read as absent, the commit discovered again.
+        try DatabaseQueue(path: store.path).write { db in
+            try db.execute(sql: "UPDATE commitUnits SET units = 'units-v0' || substr(units, 9)")
+        }
+        let reads = lab.repo.treeReads.load(ordering: .relaxed)
+        let cache = DiscoveryCache(store: store)
+        #expect(try lab.cached(lab.commits[0], cache) == (try lab.full(lab.commits[0])))
+        #expect(lab.repo.treeReads.load(ordering: .relaxed) > reads)
     }
 
     @Test func aComposeLinkLeavingTheRepositoryIsRefusedWarmOrCold() throws {

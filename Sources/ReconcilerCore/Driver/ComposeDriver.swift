@@ -46,8 +46,31 @@ package struct ComposeDriver: Driver {
     ) async throws
         -> [ComposeContainer]
     {
+        if let api = engineAPI(context) {
+            let project = unit.projectName
+            // One request to the engine (the health gate asks every 100 ms); Compose's `ps` only if it cannot answer.
+            if let listed = try? await Task.detached(operation: { try api.containers(ofProject: project) }).value {
+                return listed.map(\.asComposeContainer)
+            }
+        }
         let cwd = directory.flatMap { FileManager.default.fileExists(atPath: $0) ? $0 : nil } ?? "/"
         return try await compose(context).containers(unit, in: cwd)
+    }
+
+    /// How often the health gate looks: a request to the engine is cheap, a `compose ps` process is not.
+    package func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration {
+        engineAPI(context) == nil ? .milliseconds(500) : .milliseconds(100)
+    }
+
+    /// The Docker Engine API that Docker's own Compose talks to (`DOCKER_HOST`, else the default socket), when
+    /// `services.compose` is Docker's (`docker compose`, `docker-compose`); nil for another tool, whose engine may be
+    /// elsewhere.
+    private func engineAPI(_ context: DriverContext) -> DockerEngineAPI? {
+        guard let tool = context.compose.first.map({ URL(fileURLWithPath: $0).lastPathComponent }),
+            tool == "docker" || tool == "docker-compose"
+        else { return nil }
+        let host = context.environment["DOCKER_HOST"] ?? ProcessInfo.processInfo.environment["DOCKER_HOST"]
+        return DockerEngineAPI(client: WireHTTPClient(DockerEngineAPI.endpoint(host), timeout: .seconds(10)))
     }
 
     package func outage(_ context: DriverContext) async -> String? {

@@ -106,6 +106,8 @@ package protocol ServiceDriver: Sendable {
     /// The containers of each of `units` by unit id, in as few calls as the driver can make (the daemon's self-heal
     /// asks this on every poll). The default asks unit by unit.
     func containers(of units: [ServiceUnit], _ context: DriverContext) async throws -> [String: [ComposeContainer]]
+    /// How often the health gate asks ``containers(_:in:_:)`` while it waits (the default: every 500 ms).
+    func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration
     /// Each live project's state as the engine summarises it (`running(2)`, `exited(1)`), by project name; nil
     /// when the engine cannot answer.
     func projects(_ context: DriverContext) async -> [String: String]?
@@ -143,6 +145,8 @@ package protocol SystemDriver: Sendable {
 package protocol Driver: ServiceDriver, SystemDriver {}
 
 extension ServiceDriver {
+    package func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration { .milliseconds(500) }
+
     package func containers(
         of units: [ServiceUnit],
         _ context: DriverContext

@@ -61,6 +61,11 @@ package struct DriverRouter: Driver {
         return found
     }
 
+    /// The interval of the driver of `unit`.
+    package func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration {
+        driver(for: unit, context).healthPollInterval(for: unit, context)
+    }
+
     package func projects(_ context: DriverContext) async -> [String: String]? {
         let projects = await compose.projects(context)
         // A host that is no Swarm manager has no stacks to add; its Compose projects still answer.

@@ -32,6 +32,20 @@ package struct EngineContainer: Sendable, Equatable {
         self.oneOff = oneOff
     }
 
+    /// The healthcheck's verdict in the engine's status line, as Compose's `ps` names it: `healthy`, `unhealthy`,
+    /// `starting` (`Up 2 seconds (health: starting)`), or empty for a container without a healthcheck.
+    package var health: String {
+        if status.hasSuffix("(healthy)") { return "healthy" }
+        if status.hasSuffix("(unhealthy)") { return "unhealthy" }
+        if status.hasSuffix("(health: starting)") { return "starting" }
+        return ""
+    }
+
+    /// The container as the health gate judges it (the fields `compose ps --format json` gives).
+    package var asComposeContainer: ComposeContainer {
+        ComposeContainer(name: name, service: service, state: state, health: health, exitCode: exitCode ?? 0)
+    }
+
     /// The exit code in `Exited (N) …`, when the container has exited.
     package var exitCode: Int? {
         guard status.hasPrefix("Exited ("), let close = status.firstIndex(of: ")") else { return nil }
@@ -89,6 +103,22 @@ package struct DockerEngineAPI: Sendable {
             )
         }
         return try Self.parseContainers(response.body)
+    }
+
+    /// The containers of one Compose project (one-off `compose run` containers left out), running or not, in one
+    /// request: what `compose ps --all` shows, without starting a process.
+    package func containers(ofProject project: String) throws -> [EngineContainer] {
+        let filters = #"{"label":["com.docker.compose.project=\#(project)"]}"#
+        let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        requests.add()
+        let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
+        guard response.status == 200 else {
+            throw WireHTTPError(
+                endpoint: client.endpoint.description,
+                message: "GET /containers/json answered \(response.status): \(response.text.prefix(200))"
+            )
+        }
+        return try Self.parseContainers(response.body).filter { $0.project == project && !$0.oneOff }
     }
 
     /// The restart policy (`no`, `always`, `unless-stopped`, `on-failure`) of one container.

@@ -48,4 +48,43 @@ extension StateStore {
     package func discoveryCacheCount() throws -> Int {
         try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM discoveryCache") ?? 0 }
     }
+
+    /// The most commits the `commitUnits` table keeps (oldest written first out).
+    package static let commitUnitsCapacity = 64
+
+    /// The stored unit set text of `commit` under the two roots, if the table holds it.
+    func commitUnits(_ commit: ObjectID, servicesRoot: String, systemRoot: String) throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT units FROM commitUnits WHERE \"commit\" = ? AND servicesRoot = ? AND systemRoot = ?",
+                arguments: [commit.hex, servicesRoot, systemRoot]
+            )
+        }
+    }
+
+    /// Stores a commit's unit set text, then drops the oldest rows beyond the capacity.
+    func keepCommitUnits(_ units: String, of commit: ObjectID, servicesRoot: String, systemRoot: String) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO commitUnits ("commit", servicesRoot, systemRoot, units)
+                    VALUES (?, ?, ?, ?)
+                    """,
+                arguments: [commit.hex, servicesRoot, systemRoot, units]
+            )
+            try db.execute(
+                sql: """
+                    DELETE FROM commitUnits WHERE rowid <= (
+                        SELECT rowid FROM commitUnits ORDER BY rowid DESC LIMIT 1 OFFSET ?)
+                    """,
+                arguments: [Self.commitUnitsCapacity]
+            )
+        }
+    }
+
+    /// How many commits' unit sets the table holds.
+    package func commitUnitsCount() throws -> Int {
+        try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM commitUnits") ?? 0 }
+    }
 }

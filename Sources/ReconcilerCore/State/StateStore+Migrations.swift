@@ -59,6 +59,18 @@ extension StateStore {
                 t.column("listing", .text).notNull()
             }
         }
+        // A commit's whole unit set under one pair of roots (`DiscoveryCache`): ids, project names and Compose file
+        // names, never a file's contents. A one-shot `plan` of commits seen before reads one row per commit instead
+        // of every service directory's listing. Bounded (`commitUnitsCapacity` rows).
+        migrator.registerMigration("v3") { db in
+            try db.create(table: "commitUnits") { t in
+                t.column("commit", .text).notNull()
+                t.column("servicesRoot", .text).notNull()
+                t.column("systemRoot", .text).notNull()
+                t.column("units", .text).notNull()
+                t.primaryKey(["commit", "servicesRoot", "systemRoot"])
+            }
+        }
         return migrator
     }
 }

@@ -58,13 +58,30 @@ package final class DiscoveryCache: Sendable {
         return found
     }
 
-    /// The units of a commit discovered last, if memory has them.
+    /// The units of a commit discovered before: from memory, else from the database (then kept in memory).
     func units(of key: CommitKey) -> UnitSet? {
-        commits.withLock { $0.first { $0.key == key }?.units }
+        if let units = commits.withLock({ $0.first { $0.key == key }?.units }) { return units }
+        // Best effort: a database that cannot be read, or a row this build cannot read back, means discovering.
+        guard let store,
+            let text = try? store.commitUnits(key.commit, servicesRoot: key.servicesRoot, systemRoot: key.systemRoot),
+            let units = CommitUnits.decode(text, servicesRoot: key.servicesRoot)
+        else { return nil }
+        remember(units, of: key)
+        return units
     }
 
-    /// Keeps a commit's units (in memory only: a process that starts reads its directories' listings instead).
+    /// Keeps a commit's units, in memory and (best effort) in the database.
     func keep(_ units: UnitSet, of key: CommitKey) {
+        remember(units, of: key)
+        try? store?.keepCommitUnits(
+            CommitUnits.encode(units),
+            of: key.commit,
+            servicesRoot: key.servicesRoot,
+            systemRoot: key.systemRoot
+        )
+    }
+
+    private func remember(_ units: UnitSet, of key: CommitKey) {
         commits.withLock { commits in
             commits.removeAll { $0.key == key }
             commits.insert((key, units), at: 0)
@@ -190,5 +207,48 @@ struct ServiceListing: Sendable, Equatable {
             }
         }
         return escaping ? nil : String(result)
+    }
+}
+
+/// A commit's unit set as one text (the `commitUnits` table): a first line `system 0` or `system 1`, then one unit a
+/// line, `id`, project name and Compose file name separated by tabs. Discovery refuses ids with control characters,
+/// so a tab or line feed never occurs in a field; a text that does not read back exactly is treated as absent.
+enum CommitUnits {
+    /// Bumped when discovery's rules change, so rows written by another build are not read back.
+    static let format = "units-v1"
+
+    static func encode(_ set: UnitSet) -> String {
+        var text = "\(format)\nsystem \(set.hasSystem ? 1 : 0)"
+        for id in set.ids {
+            guard let unit = set.units[id] else { continue }
+            text += "\n\(unit.id)\t\(unit.projectName)\t\(unit.composeFile)"
+        }
+        return text
+    }
+
+    static func decode(_ text: String, servicesRoot: String) -> UnitSet? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        guard lines.popFirst() == Substring(format), let system = lines.popFirst(),
+            system == "system 0" || system == "system 1"
+        else { return nil }
+        var units: [ServiceUnit] = []
+        units.reserveCapacity(lines.count)
+        let prefix = servicesRoot + "/"
+        for line in lines {
+            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty,
+                UnitDiscovery.composeFileNames.contains(String(fields[2]))
+            else { return nil }
+            let id = String(fields[0])
+            units.append(
+                ServiceUnit(
+                    id: id,
+                    projectName: String(fields[1]),
+                    directory: prefix + id,
+                    composeFile: String(fields[2])
+                )
+            )
+        }
+        return UnitSet(units: units, hasSystem: system == "system 1")
     }
 }
