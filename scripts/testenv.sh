@@ -357,11 +357,29 @@ swarm_state() { DOCKER_HOST=$1 timeout 20 docker info --format '{{.Swarm.LocalNo
 # on it as on any engine). Its overlay networks put network namespaces under the exec-root: `down` leaves the
 # swarm first and unmounts what remains, else the next swarm's tasks fail with "error creating vxlan
 # interface: file exists".
+# Each checkout's rig listens on its own free ports (the manager API, 2377 by default; the overlay data path, 4789),
+# so two rigs on one machine (two worktrees, or `make bench` beside `make test`) can both be swarms.
+# (Docker takes a data path port between 1024 and 49151 only: one is drawn there, not from the ephemeral range.)
+free_port() {
+    python3 - <<'PY'
+import random, socket
+for _ in range(200):
+    port = random.randint(20000, 45000)
+    try:
+        with socket.socket() as tcp, socket.socket(type=socket.SOCK_DGRAM) as udp:
+            tcp.bind(("127.0.0.1", port)); udp.bind(("127.0.0.1", port))
+        print(port); break
+    except OSError:
+        continue
+PY
+}
+
 ensure_swarm() {
     [[ $(swarm_state "$OUR_HOST") == active ]] && return
-    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init --advertise-addr 127.0.0.1 >"$STATE/swarm.log" 2>&1 || {
+    local args=(--advertise-addr 127.0.0.1 --listen-addr "127.0.0.1:$(free_port)" --data-path-port "$(free_port)")
+    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init "${args[@]}" >"$STATE/swarm.log" 2>&1 || {
         cat "$STATE/swarm.log" >&2
-        die "docker swarm init --advertise-addr 127.0.0.1 failed on the rig's engine; full log: $STATE/swarm.log"
+        die "docker swarm init ${args[*]} failed on the rig's engine; full log: $STATE/swarm.log"
     }
 }
 

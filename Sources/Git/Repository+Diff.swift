@@ -14,7 +14,9 @@ extension Repository {
             try withTree(repo, commit: new) { newTree in
                 if let old {
                     return try withTree(repo, commit: old) { oldTree in
-                        try Self.diff(repo, oldTree, newTree, context: "\(old.short)..\(new.short)")
+                        // One tree (the same commit, or a revert of a revert): nothing to walk.
+                        if git_oid_equal(git_tree_id(oldTree), git_tree_id(newTree)) != 0 { return [] }
+                        return try Self.diff(repo, oldTree, newTree, context: "\(old.short)..\(new.short)")
                     }
                 }
                 return try Self.diff(repo, nil, newTree, context: "empty..\(new.short)")

@@ -58,6 +58,27 @@ import Testing
         #expect(try repo.diff(from: head, to: head).isEmpty)
     }
 
+    @Test func aCommitBackToTheSameTreeHasNoChangesButTheStepsBetweenDo() throws {
+        let fixture = try GitFixture.make(files: ["services/plex/compose.yml": "services: {}\n"])
+        defer { fixture.remove() }
+        let first = try fixture.remoteHead()
+        let changed = try fixture.commit(files: ["services/plex/compose.yml": "services: { plex: {} }\n"])
+        let back = try fixture.commit(files: ["services/plex/compose.yml": "services: {}\n"])
+        let repo = try Repository(at: fixture.clone)
+        _ = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
+        #expect(try repo.diff(from: ObjectID(hex: first), to: ObjectID(hex: back)).isEmpty)
+        #expect(
+            try repo.diff(from: ObjectID(hex: first), to: ObjectID(hex: changed)) == [
+                .modified("services/plex/compose.yml")
+            ]
+        )
+        #expect(
+            try repo.diff(from: ObjectID(hex: changed), to: ObjectID(hex: back)) == [
+                .modified("services/plex/compose.yml")
+            ]
+        )
+    }
+
     @Test func typeChangeAndModeChangeAreModified() throws {
         let fixture = try GitFixture.make(files: ["link": "plain\n", "run.sh": "echo\n"])
         defer { fixture.remove() }
