@@ -72,6 +72,20 @@ struct PollLoopTests {
         #expect(engine.calls.withLock { $0.polls } == [.poll, .webhook])
     }
 
+    @Test func aLoneHookIsPolledAfterTheQuietTimeNotTheWholeDebounce() async {
+        let engine = RecordingEngine()
+        let options = DaemonOptions(pollInterval: .seconds(3600), debounce: .seconds(60), heal: false)
+        let (loop, wakeup, _) = makeLoop(engine, options: options)
+        let task = Task { await loop.loop() }
+        await waitUntil { engine.calls.withLock { $0.polls.count } == 1 }
+        wakeup.request(.webhook)
+        // Nothing else arrives: the loop polls once the quiet time (60 ms) has passed, long before the 60 s cap.
+        await waitUntil(.seconds(20)) { engine.calls.withLock { $0.polls.count } == 2 }
+        wakeup.close()
+        await task.value
+        #expect(engine.calls.withLock { $0.polls } == [.poll, .webhook])
+    }
+
     @Test func fetchFailuresBackOffAndRecover() async {
         let engine = RecordingEngine(outcomes: [.fetchFailed("unreachable"), .fetchFailed("unreachable")])
         let (loop, _, state) = makeLoop(

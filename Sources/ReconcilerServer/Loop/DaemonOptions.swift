@@ -4,8 +4,10 @@ package struct DaemonOptions: Sendable {
     /// How long a running step may take to finish after SIGTERM before the daemon exits anyway (the next start then
     /// rolls the interrupted step back).
     package var shutdownGrace: Duration
-    /// How long the loop waits after a wake-up for more requests, so a burst of hooks causes one fetch.
+    /// The longest the loop waits after a wake-up for more requests, so a burst of hooks causes one fetch.
     package var debounce: Duration
+    /// The wait ends once no request has come for this long (a lone push waits only this).
+    package var quiet: Duration
     package var heal: Bool
     package var healBudget: Int
     package var healWindow: Duration
@@ -15,6 +17,7 @@ package struct DaemonOptions: Sendable {
         pollInterval: Duration = .seconds(60),
         shutdownGrace: Duration = .seconds(60),
         debounce: Duration = .milliseconds(300),
+        quiet: Duration = .milliseconds(60),
         heal: Bool = true,
         healBudget: Int = 5,
         healWindow: Duration = .seconds(30 * 60),
@@ -23,6 +26,7 @@ package struct DaemonOptions: Sendable {
         self.pollInterval = pollInterval
         self.shutdownGrace = shutdownGrace
         self.debounce = debounce
+        self.quiet = quiet
         self.heal = heal
         self.healBudget = healBudget
         self.healWindow = healWindow

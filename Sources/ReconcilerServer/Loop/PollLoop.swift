@@ -85,14 +85,26 @@ package final class PollLoop: Service, Sendable {
             state.update { $0.nextPollAt = Date().addingTimeInterval(delay.seconds) }
             if let woke = await wakeup.wait(for: delay) {
                 trigger = woke
-                // A burst of hooks (or a push that fires several) is one fetch.
-                try? await Task.sleep(for: options.debounce)
-                if wakeup.drain() != nil { state.update { $0.coalesced += 1 } }
+                await settle()
             } else {
                 trigger = .poll
             }
         }
         state.update { $0.nextPollAt = nil }
+    }
+
+    /// A burst of hooks (or a push that fires several) is one fetch: after a wake-up, waits until no further request
+    /// has come for ``DaemonOptions/quiet`` (at most ``DaemonOptions/debounce`` in all). A lone push waits only the
+    /// quiet time.
+    func settle() async {
+        guard options.debounce > .zero else { return }
+        let clock = ContinuousClock()
+        let deadline = clock.now + options.debounce
+        while clock.now < deadline {
+            try? await Task.sleep(for: min(options.quiet, deadline - clock.now))
+            guard wakeup.drain() != nil else { return }
+            state.update { $0.coalesced += 1 }
+        }
     }
 
     /// One poll, then the self-heal check, then the gauges.
