@@ -37,9 +37,10 @@ test: swift-toolchain
 lint: swift-toolchain
 	$(SWIFT) format lint --recursive $(LINT_FLAGS) Sources Tests
 
-# STATIC=1 links the Swift runtime in (--static-swift-stdlib): no Swift toolchain needed on the host and a faster
-# start (docs/benchmarks.md). It needs libcurl's development package (libcurl4-openssl-dev: the static
-# FoundationNetworking links -lcurl) and rebuilds every module once; without it the link fails.
+# The installed binary has the Swift runtime linked in (--static-swift-stdlib): no Swift toolchain needed on the host
+# and a faster start (docs/benchmarks.md); it still loads libgit2 and SQLite from the system. STATIC= (empty)
+# builds against the toolchain's shared runtime instead.
+STATIC ?= 1
 SWIFT_RELEASE = -c release $(if $(STATIC),--static-swift-stdlib)
 install: swift-toolchain
 	$(SWIFT) build $(SWIFT_RELEASE) --product reconciler

@@ -31,18 +31,20 @@ WORK=$(mktemp -d /tmp/reconciler-bench.XXXXXX)
 # BENCH_BIN=path measures that binary instead of building one (to compare two builds side by side). Otherwise the
 # shipped build (`make install`: release, Swift runtime linked in statically) is measured, and a build with the
 # shared runtime is kept beside it for the start-up figure (1d).
+# BENCH_SHARED_BIN=path (with BENCH_BIN) names the same commit's shared-runtime build for 1d.
 SHARED_BIN=
 if [[ -n ${BENCH_BIN:-} ]]; then
     BIN=$BENCH_BIN
+    SHARED_BIN=${BENCH_SHARED_BIN:-}
 else
     echo "building (release, shared Swift runtime, for 1d) …"
     swift build -c release --product reconciler 2>&1 | tail -n 1
     cp "$(swift build -c release --show-bin-path)/reconciler" "$WORK/reconciler-shared" && SHARED_BIN=$WORK/reconciler-shared
-    echo "building (release, --static-swift-stdlib, as make install STATIC=1 ships it) …"
+    echo "building (release, --static-swift-stdlib, as make install ships it) …"
     if swift build -c release --static-swift-stdlib --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
         BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/reconciler"
     else
-        echo "bench: the static link failed (libcurl4-openssl-dev missing?); measuring the shared-runtime build" >&2
+        echo "bench: the static link failed; measuring the shared-runtime build" >&2
         BIN=$SHARED_BIN
         SHARED_BIN=
     fi
