@@ -71,6 +71,7 @@ package struct ProcessRunner: Sendable {
             else { throw failure(.badDirectory, "cannot run: the working directory does not exist") }
         }
         let executable = try Self.resolve(name, directory: directory, environment: environment, argv: argv)
+        if input != nil { _ = Self.sigpipeIgnored }
 
         var options = PlatformOptions()
         options.createSession = true
@@ -158,6 +159,11 @@ package struct ProcessRunner: Sendable {
 // MARK: - Running
 
 extension ProcessRunner {
+    /// A command that exits without reading all of its `input` would otherwise kill this whole process with SIGPIPE
+    /// when the rest is written; with SIGPIPE ignored the write fails with EPIPE and the run reports it. Children
+    /// start with every signal back at its default (Subprocess resets them), so they are not affected.
+    private static let sigpipeIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     private struct Run: Sendable {
         var outcome: Result<TerminationStatus, any Error>?
         var timedOut = false
