@@ -38,8 +38,8 @@ lint: swift-toolchain
 	$(SWIFT) format lint --recursive $(LINT_FLAGS) Sources Tests
 
 # STATIC=1 links the Swift runtime in (--static-swift-stdlib): no Swift toolchain needed on the host and a faster
-# start (docs/benchmarks.md). It needs libcurl's development package (libcurl4-openssl-dev: the static
-# FoundationNetworking links -lcurl) and rebuilds every module once; without it the link fails.
+# start (docs/benchmarks.md). It rebuilds every module once. Nothing imports FoundationNetworking (https notifications
+# run the curl program), so the static link needs no -lcurl.
 SWIFT_RELEASE = -c release $(if $(STATIC),--static-swift-stdlib)
 install: swift-toolchain
 	$(SWIFT) build $(SWIFT_RELEASE) --product reconciler

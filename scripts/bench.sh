@@ -42,7 +42,7 @@ else
     if swift build -c release --static-swift-stdlib --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
         BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/reconciler"
     else
-        echo "bench: the static link failed (libcurl4-openssl-dev missing?); measuring the shared-runtime build" >&2
+        echo "bench: the static link failed; measuring the shared-runtime build" >&2
         BIN=$SHARED_BIN
         SHARED_BIN=
     fi
