@@ -360,7 +360,13 @@ swarm_state() { DOCKER_HOST=$1 timeout 20 docker info --format '{{.Swarm.LocalNo
 # interface: file exists".
 ensure_swarm() {
     [[ $(swarm_state "$OUR_HOST") == active ]] && return
-    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init --advertise-addr 127.0.0.1 >"$STATE/swarm.log" 2>&1 || {
+    # Another worktree's rig on this machine may already be a swarm manager on the default port 2377 (engines
+    # share the network namespace): listen on a free loopback port then.
+    local listen=()
+    if ss -ltnH 'sport = :2377' 2>/dev/null | grep -q .; then
+        listen=(--listen-addr "127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')")
+    fi
+    DOCKER_HOST=$OUR_HOST timeout 60 docker swarm init --advertise-addr 127.0.0.1 "${listen[@]}" >"$STATE/swarm.log" 2>&1 || {
         cat "$STATE/swarm.log" >&2
         die "docker swarm init --advertise-addr 127.0.0.1 failed on the rig's engine; full log: $STATE/swarm.log"
     }
