@@ -150,6 +150,17 @@ struct HTTPPosterTests {
         for secret in ["unreachable-token", "query-secret", "header-secret-value", "/api/"] {
             #expect(!text.contains(secret), "\(text)")
         }
+        // The same failure reads the same each time (curl's `after 3 ms` dropped): the Notifier logs one failure once
+        // an hour.
+        #expect(text.contains("Failed to connect to 127.0.0.1 port 9") && !text.contains(" after "), "\(text)")
+        for _ in 0..<3 {
+            do {
+                _ = try await poster.post("https://127.0.0.1:9/x", headers: [], body: Data())
+                Issue.record("a post to a closed port succeeded")
+            } catch {
+                #expect("\(error)" == text)
+            }
+        }
     }
 
     @Test func aMissingCurlIsAClearError() async throws {

@@ -56,10 +56,11 @@ extension HTTPPoster {
             throw WireHTTPError(endpoint: endpoint, message: "curl \(masker.mask(error.message))")
         }
         guard result.succeeded else {
-            // `curl: (60) SSL certificate problem: …`; stdout (`000`) is in the tail too.
+            // `curl: (60) SSL certificate problem: …`; stdout (`000`) is in the tail too. Timings are dropped
+            // (`… port 443 after 3 ms: …`): the same failure must read the same, as the Notifier logs it once an hour.
             let said = result.outputTail.split(whereSeparator: \.isNewline)
                 .filter { $0.hasPrefix("curl: ") }
-                .map { $0.dropFirst("curl: ".count) }
+                .map { $0.dropFirst("curl: ".count).replacing(#/ after \d+ m(s|illiseconds)/#, with: "") }
                 .joined(separator: "; ")
             throw WireHTTPError(
                 endpoint: endpoint,
