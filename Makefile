@@ -39,7 +39,8 @@ lint: swift-toolchain
 
 # The installed binary has the Swift runtime linked in (--static-swift-stdlib): no Swift toolchain needed on the host
 # and a faster start (docs/benchmarks.md); it still loads libgit2 and SQLite from the system. STATIC= (empty)
-# builds against the toolchain's shared runtime instead.
+# builds against the toolchain's shared runtime instead. Nothing imports FoundationNetworking (https notifications
+# run the curl program), so the static link needs no -lcurl.
 STATIC ?= 1
 SWIFT_RELEASE = -c release $(if $(STATIC),--static-swift-stdlib)
 install: swift-toolchain

@@ -265,4 +265,15 @@ extension String {
         #expect(result.status == 0)
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(bytes.count)")
     }
+
+    /// More input than a pipe holds, to a command that never reads it: the write fails (EPIPE), which neither kills
+    /// this process (SIGPIPE) nor traps in Subprocess; the command's exit status is the result.
+    @Test func aCommandThatExitsWithoutReadingItsInputIsAResult() async throws {
+        let runner = ProcessRunner(logger: Logger(label: "test"))
+        let bytes = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        for _ in 0..<5 {
+            let result = try await runner.run(["sh", "-c", "exit 3"], timeout: .seconds(10), input: bytes)
+            #expect(result.status == 3)
+        }
+    }
 }

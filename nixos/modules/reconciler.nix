@@ -95,8 +95,8 @@ in
       after = [ "network-online.target" "docker.service" ];
       wants = [ "network-online.target" ];
       requires = [ "docker.service" ];
-      # nixos-rebuild, docker compose and ssh (for git@ remotes) on PATH.
-      path = [ config.system.build.nixos-rebuild pkgs.docker pkgs.docker-compose pkgs.openssh pkgs.git pkgs.nix ];
+      # nixos-rebuild, docker compose, ssh (for git@ remotes) and curl (https notifications) on PATH.
+      path = [ config.system.build.nixos-rebuild pkgs.docker pkgs.docker-compose pkgs.openssh pkgs.git pkgs.nix pkgs.curl ];
       environment = {
         RECONCILER_REPO = cfg.repo;
         RECONCILER_STATE_DIR = cfg.stateDir;

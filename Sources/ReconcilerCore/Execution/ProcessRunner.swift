@@ -71,6 +71,7 @@ package struct ProcessRunner: Sendable {
             else { throw failure(.badDirectory, "cannot run: the working directory does not exist") }
         }
         let executable = try Self.resolve(name, directory: directory, environment: environment, argv: argv)
+        if input != nil { _ = Self.sigpipeIgnored }
 
         var options = PlatformOptions()
         options.createSession = true
@@ -158,6 +159,11 @@ package struct ProcessRunner: Sendable {
 // MARK: - Running
 
 extension ProcessRunner {
+    /// A command that exits without reading all of its `input` would otherwise kill this whole process with SIGPIPE
+    /// when the rest is written; with SIGPIPE ignored the write fails with EPIPE and the run reports it. Children
+    /// start with every signal back at its default (Subprocess resets them), so they are not affected.
+    private static let sigpipeIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
     private struct Run: Sendable {
         var outcome: Result<TerminationStatus, any Error>?
         var timedOut = false
@@ -186,7 +192,7 @@ extension ProcessRunner {
                 do {
                     let status =
                         if let input {
-                            try await launch(configuration, input: .array(input), capture, processGroup)
+                            try await launch(configuration, writing: input, capture, processGroup)
                         } else {
                             try await launch(configuration, input: .none, capture, processGroup)
                         }
@@ -235,6 +241,29 @@ extension ProcessRunner {
             await withTaskGroup(of: Void.self) { readers in
                 readers.addTask { await capture.pump(execution.standardOutput, .stdout) }
                 readers.addTask { await capture.pump(execution.standardError, .stderr) }
+            }
+        }.terminationStatus
+    }
+
+    /// Starts the command, writes `input` to its stdin (then closes it) while reading both output streams into
+    /// `capture`, until it ends. A command that exits without reading all of its input is not an error here (its
+    /// exit status says how it ended): the failed write is dropped. (Subprocess's own `.array` input leaves the pipe
+    /// open when the write fails, which traps.)
+    private static func launch(
+        _ configuration: Configuration,
+        writing input: [UInt8],
+        _ capture: OutputCapture,
+        _ processGroup: ProcessGroupBox
+    ) async throws -> TerminationStatus {
+        try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) { execution in
+            processGroup.set(execution.processIdentifier.value)
+            await withTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    _ = try? await execution.standardInputWriter.write(input)
+                    try? await execution.standardInputWriter.finish()
+                }
+                tasks.addTask { await capture.pump(execution.standardOutput, .stdout) }
+                tasks.addTask { await capture.pump(execution.standardError, .stderr) }
             }
         }.terminationStatus
     }
