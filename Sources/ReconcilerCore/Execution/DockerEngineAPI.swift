@@ -92,7 +92,19 @@ package struct DockerEngineAPI: Sendable {
 
     /// Every container that carries a Compose project label, running or not, in one request.
     package func composeContainers() throws -> [EngineContainer] {
-        let filters = #"{"label":["com.docker.compose.project"]}"#
+        try containers(labelled: "com.docker.compose.project")
+    }
+
+    /// The containers of one Compose project (one-off `compose run` containers left out), running or not, in one
+    /// request: what `compose ps --all` shows, without starting a process.
+    package func containers(ofProject project: String) throws -> [EngineContainer] {
+        try containers(labelled: "com.docker.compose.project=\(project)").filter { $0.project == project && !$0.oneOff }
+    }
+
+    /// `GET /containers/json?all=1` filtered on one label (`name` or `name=value`); project names are plain
+    /// (`[a-z0-9_-]`), so the filter needs no escaping.
+    private func containers(labelled label: String) throws -> [EngineContainer] {
+        let filters = #"{"label":["\#(label)"]}"#
         let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         requests.add()
         let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
@@ -103,22 +115,6 @@ package struct DockerEngineAPI: Sendable {
             )
         }
         return try Self.parseContainers(response.body)
-    }
-
-    /// The containers of one Compose project (one-off `compose run` containers left out), running or not, in one
-    /// request: what `compose ps --all` shows, without starting a process.
-    package func containers(ofProject project: String) throws -> [EngineContainer] {
-        let filters = #"{"label":["com.docker.compose.project=\#(project)"]}"#
-        let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        requests.add()
-        let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
-        guard response.status == 200 else {
-            throw WireHTTPError(
-                endpoint: client.endpoint.description,
-                message: "GET /containers/json answered \(response.status): \(response.text.prefix(200))"
-            )
-        }
-        return try Self.parseContainers(response.body).filter { $0.project == project && !$0.oneOff }
     }
 
     /// The restart policy (`no`, `always`, `unless-stopped`, `on-failure`) of one container.

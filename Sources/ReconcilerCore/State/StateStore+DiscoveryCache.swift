@@ -34,13 +34,7 @@ extension StateStore {
             for (tree, listing) in listings {
                 try insert.execute(arguments: [tree.hex, listing])
             }
-            try db.execute(
-                sql: """
-                    DELETE FROM discoveryCache WHERE rowid <= (
-                        SELECT rowid FROM discoveryCache ORDER BY rowid DESC LIMIT 1 OFFSET ?)
-                    """,
-                arguments: [Self.discoveryCacheCapacity]
-            )
+            try Self.keepNewest(Self.discoveryCacheCapacity, of: "discoveryCache", in: db)
         }
     }
 
@@ -73,18 +67,23 @@ extension StateStore {
                     """,
                 arguments: [commit.hex, servicesRoot, systemRoot, units]
             )
-            try db.execute(
-                sql: """
-                    DELETE FROM commitUnits WHERE rowid <= (
-                        SELECT rowid FROM commitUnits ORDER BY rowid DESC LIMIT 1 OFFSET ?)
-                    """,
-                arguments: [Self.commitUnitsCapacity]
-            )
+            try Self.keepNewest(Self.commitUnitsCapacity, of: "commitUnits", in: db)
         }
     }
 
     /// How many commits' unit sets the table holds.
     package func commitUnitsCount() throws -> Int {
         try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM commitUnits") ?? 0 }
+    }
+
+    /// Drops the oldest rows (by rowid, the order written) of a cache table beyond `capacity`.
+    private static func keepNewest(_ capacity: Int, of table: String, in db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM \(table) WHERE rowid <= (
+                    SELECT rowid FROM \(table) ORDER BY rowid DESC LIMIT 1 OFFSET ?)
+                """,
+            arguments: [capacity]
+        )
     }
 }
