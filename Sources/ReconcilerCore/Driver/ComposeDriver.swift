@@ -46,7 +46,8 @@ package struct ComposeDriver: Driver {
     ) async throws
         -> [ComposeContainer]
     {
-        if let api = engineAPI(context) {
+        if Self.speaksToDockerEngine(context) {
+            let api = Self.engineAPI(context)
             let project = unit.projectName
             // One request to the engine (the health gate asks every 100 ms); Compose's `ps` only if it cannot answer.
             if let listed = try? await Task.detached(operation: { try api.containers(ofProject: project) }).value {
@@ -59,18 +60,21 @@ package struct ComposeDriver: Driver {
 
     /// How often the health gate looks: a request to the engine is cheap, a `compose ps` process is not.
     package func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration {
-        engineAPI(context) == nil ? .milliseconds(500) : .milliseconds(100)
+        Self.speaksToDockerEngine(context) ? .milliseconds(100) : .milliseconds(500)
     }
 
-    /// The Docker Engine API that Docker's own Compose talks to (`DOCKER_HOST`, else the default socket), when
-    /// `services.compose` is Docker's (`docker compose`, `docker-compose`); nil for another tool, whose engine may be
-    /// elsewhere.
-    private func engineAPI(_ context: DriverContext) -> DockerEngineAPI? {
-        guard let tool = context.compose.first.map({ URL(fileURLWithPath: $0).lastPathComponent }),
-            tool == "docker" || tool == "docker-compose"
-        else { return nil }
-        let host = context.environment["DOCKER_HOST"] ?? ProcessInfo.processInfo.environment["DOCKER_HOST"]
-        return DockerEngineAPI(client: WireHTTPClient(DockerEngineAPI.endpoint(host), timeout: .seconds(10)))
+    /// Whether `services.compose` is Docker's own (`docker compose`, `docker-compose`), so the engine it drives is the
+    /// one ``engineAPI(_:)`` reaches; another tool's engine may be elsewhere.
+    private static func speaksToDockerEngine(_ context: DriverContext) -> Bool {
+        guard let tool = context.compose.first.map({ URL(fileURLWithPath: $0).lastPathComponent }) else { return false }
+        return tool == "docker" || tool == "docker-compose"
+    }
+
+    /// The Docker Engine API under the environment the driver's commands get (`DOCKER_HOST`, else the default socket).
+    private static func engineAPI(_ context: DriverContext) -> DockerEngineAPI {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(context.environment) { _, new in new }
+        return DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
     }
 
     package func outage(_ context: DriverContext) async -> String? {
@@ -84,9 +88,7 @@ package struct ComposeDriver: Driver {
             let why = version.map { "exited \($0.status): \($0.outputTail.lastLines(2))" } ?? "cannot be started"
             return "Docker Compose is not available (`\(context.compose.joined(separator: " ")) version` \(why))"
         }
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(context.environment) { _, new in new }
-        let api = DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
+        let api = Self.engineAPI(context)
         do {
             let response = try api.client.send(method: "GET", path: "/_ping")
             if response.status == 200 { return nil }

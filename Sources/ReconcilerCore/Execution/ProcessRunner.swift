@@ -303,20 +303,28 @@ extension ProcessRunner {
 
     /// The executable `name` stands for: a path (relative to `directory`) when it contains a `/`,
     /// else the first executable file of that name on PATH (the child's PATH when it is overridden).
+    /// A regular file this process may execute.
+    package static func isExecutableFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
+    }
+
+    /// The first executable `name` in the absolute directories of `searchPath` (a `PATH` value), as a shell finds it.
+    package static func executable(named name: String, searchPath: String) -> String? {
+        searchPath.split(separator: ":").lazy.filter { $0.hasPrefix("/") }.map { "\($0)/\(name)" }
+            .first(where: isExecutableFile)
+    }
+
     private static func resolve(
         _ name: String,
         directory: String?,
         environment: [String: String],
         argv: [String]
     ) throws(ProcessError) -> String {
-        func isExecutable(_ path: String) -> Bool {
-            var info = stat()
-            return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(path, X_OK) == 0
-        }
         if name.contains("/") {
             let base = directory ?? FileManager.default.currentDirectoryPath
             let path = name.hasPrefix("/") ? name : (base as NSString).appendingPathComponent(name)
-            guard isExecutable(path) else {
+            guard isExecutableFile(path) else {
                 throw ProcessError(
                     code: .notFound,
                     argv: argv,
@@ -328,10 +336,7 @@ extension ProcessRunner {
         }
         let searchPath =
             environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for entry in searchPath.split(separator: ":") where entry.hasPrefix("/") {
-            let candidate = "\(entry)/\(name)"
-            if isExecutable(candidate) { return candidate }
-        }
+        if let found = executable(named: name, searchPath: searchPath) { return found }
         throw ProcessError(
             code: .notFound,
             argv: argv,

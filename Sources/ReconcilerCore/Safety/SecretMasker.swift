@@ -140,16 +140,11 @@ extension SecretMasker {
         remoteURL: String?,
         into masker: SecretMasker = SecretMasker()
     ) -> SecretMasker {
-        for path in envFiles(under: workTree) { masker.addEnvFile(atPath: path) }
+        for path in EnvFileScan.envFiles(under: workTree) { masker.addEnvFile(atPath: path) }
         if let tokenFile = config.auth.tokenFile { masker.addSecretFile(atPath: tokenFile) }
         if let secretFile = config.webhook?.secretFile { masker.addSecretFile(atPath: secretFile) }
         masker.addURL(config.remote)
         if let remoteURL { masker.addURL(remoteURL) }
         return masker
-    }
-
-    /// Every file named `.env` under `root`, symlinks not followed, `.git` skipped (``EnvFileScan``).
-    static func envFiles(under root: String) -> [String] {
-        EnvFileScan.envFiles(under: root)
     }
 }

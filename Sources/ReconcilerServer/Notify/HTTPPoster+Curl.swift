@@ -77,11 +77,8 @@ extension HTTPPoster {
     /// The first executable `curl` on the PATH curl is given (else this process's), then in ``curlFallbacks``.
     func locateCurl() -> String? {
         let path = environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let candidates = path.split(separator: ":").filter { $0.hasPrefix("/") }.map { "\($0)/curl" } + curlFallbacks
-        return candidates.first { candidate in
-            var info = stat()
-            return stat(candidate, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG && access(candidate, X_OK) == 0
-        }
+        return ProcessRunner.executable(named: "curl", searchPath: path)
+            ?? curlFallbacks.first(where: ProcessRunner.isExecutableFile)
     }
 
     /// `scheme://host[:port]`: all of a notification URL that a message may name (its path and query can hold a

@@ -10,8 +10,6 @@ package struct HealthGate: Sendable {
 
     package let driver: any ServiceDriver
     package let context: DriverContext
-    /// How often to look; nil: as often as the unit's driver says (``ServiceDriver/healthPollInterval(for:_:)``).
-    package var pollInterval: Duration?
     /// A crash-looping container without a healthcheck can look `running` for a moment; for such containers the pass
     /// must hold this long. A container whose healthcheck says `healthy` has proven more than that.
     package var settle: Duration = .seconds(2)
@@ -64,7 +62,8 @@ package struct HealthGate: Sendable {
         var passingSince: ContinuousClock.Instant?
         var lastProgress = start
         var last: [ComposeContainer] = []
-        let interval = pollInterval ?? driver.healthPollInterval(for: unit, context)
+        // As often as the unit's driver says a look is cheap enough.
+        let interval = driver.healthPollInterval(for: unit, context)
         while true {
             try Task.checkCancellation()
             last = try await driver.containers(unit, in: directory, context)
