@@ -41,7 +41,7 @@ struct OperatorTests {
         let lab = try Lab()
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
-        FileManager.default.createFile(atPath: lab.homelab.switchAlwaysFails, contents: nil)
+        _ = FileManager.default.createFile(atPath: lab.homelab.switchAlwaysFails, contents: nil)
         try lab.homelab.commit(
             ["nixos/configuration.nix": "{ ... }: { services.foo.enable = true; }\n"],
             message: "system change"

@@ -30,7 +30,7 @@ extension ComposeDriver {
     }
 
     package func pull(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) async throws -> PullOutcome {
-        let compose = Compose(command: context.compose, runner: runner, environment: context.environment)
+        let compose = self.compose(context)
         let docker = docker(context)
         let images = try await compose.images(unit, in: directory)
         var before: [String: String] = [:]

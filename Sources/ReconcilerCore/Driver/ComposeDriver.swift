@@ -11,8 +11,21 @@ package struct ComposeDriver: Driver {
         self.runner = runner
     }
 
-    private func compose(_ context: DriverContext) -> Compose {
-        Compose(command: context.compose, runner: runner, environment: context.environment)
+    func compose(_ context: DriverContext) -> Compose {
+        Compose(command: Self.composeCommand(context), runner: runner, environment: context.environment)
+    }
+
+    /// `services.compose`, with `docker compose` run as its plugin binary when the docker CLI would find one
+    /// (``ComposePlugin``).
+    private static func composeCommand(_ context: DriverContext) -> [String] {
+        ComposePlugin.command(for: context.compose, environment: environment(context))
+    }
+
+    /// The environment the driver's commands run with: the reconciler's own, with the context's additions.
+    private static func environment(_ context: DriverContext) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(context.environment) { _, new in new }
+        return environment
     }
 
     package func validate(
@@ -72,14 +85,12 @@ package struct ComposeDriver: Driver {
 
     /// The Docker Engine API under the environment the driver's commands get (`DOCKER_HOST`, else the default socket).
     private static func engineAPI(_ context: DriverContext) -> DockerEngineAPI {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(context.environment) { _, new in new }
-        return DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
+        DockerEngineAPI.fromEnvironment(environment(context), timeout: .seconds(10))
     }
 
     package func outage(_ context: DriverContext) async -> String? {
         let version = try? await runner.run(
-            context.compose + ["version"],
+            Self.composeCommand(context) + ["version"],
             in: "/",
             environment: context.environment,
             timeout: .seconds(30)
@@ -88,6 +99,11 @@ package struct ComposeDriver: Driver {
             let why = version.map { "exited \($0.status): \($0.outputTail.lastLines(2))" } ?? "cannot be started"
             return "Docker Compose is not available (`\(context.compose.joined(separator: " ")) version` \(why))"
         }
+        return await quickOutage(context)
+    }
+
+    /// One `/_ping` to the engine: no `compose version` process (it costs a tenth of a second or more).
+    package func quickOutage(_ context: DriverContext) async -> String? {
         let api = Self.engineAPI(context)
         do {
             let response = try api.client.send(method: "GET", path: "/_ping")

@@ -118,6 +118,9 @@ package protocol ServiceDriver: Sendable {
     /// Why no service step can be taken now, when the cause is the world and not the commit: the container engine
     /// unreachable (`Docker engine unreachable at unix:///…: …`) or the Compose tool missing. Nil: ready.
     func outage(_ context: DriverContext) async -> String?
+    /// The part of ``outage(_:)`` that starts no process: whether the engine answers. A deploy asks it before it
+    /// begins, and asks ``outage(_:)`` in full when a check or a step fails (and while an outage lasts).
+    func quickOutage(_ context: DriverContext) async -> String?
     /// Removes unused engine data (`docker system prune -f`).
     func prune(_ context: DriverContext) async throws -> DriverResult
     /// The foreground command that shows (or follows) a unit's logs.
@@ -145,6 +148,9 @@ package protocol SystemDriver: Sendable {
 package protocol Driver: ServiceDriver, SystemDriver {}
 
 extension ServiceDriver {
+    /// A driver with no cheaper way asks the whole question.
+    package func quickOutage(_ context: DriverContext) async -> String? { await outage(context) }
+
     package func healthPollInterval(for unit: ServiceUnit, _ context: DriverContext) -> Duration { .milliseconds(500) }
 
     package func containers(

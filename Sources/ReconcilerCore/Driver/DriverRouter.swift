@@ -93,6 +93,13 @@ package struct DriverRouter: Driver {
         return await swarm.outage(context)
     }
 
+    /// The engine's answer alone; with Swarm units, also whether it is a manager (that question is `docker info`).
+    package func quickOutage(_ context: DriverContext) async -> String? {
+        if let why = await compose.quickOutage(context) { return why }
+        guard !context.swarm.isEmpty else { return nil }
+        return await swarm.outage(context)
+    }
+
     package func logs(
         _ unit: ServiceUnit,
         in directory: String,

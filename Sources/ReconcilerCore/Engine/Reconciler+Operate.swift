@@ -104,7 +104,8 @@ extension Reconciler {
             phase: .apply,
             deployment: deployment,
             site: site,
-            parallelism: target.config.services.parallelism
+            parallelism: target.config.services.parallelism,
+            graph: target.graph
         )
         if let failure {
             let message = "\(failure.step.unit) up failed: \(failure.message)"

@@ -232,9 +232,12 @@ extension Reconciler {
         reporter.report(.plan(plan))
         if dryRun { return .succeeded }
 
-        // An engine that is down is an outage, not a bad commit: checked once before any step.
-        if plan.steps.contains(where: { $0.action != .switch }),
-            let why = await driver.outage(engine.context(target.config))
+        // An engine that is down is an outage, not a bad commit: checked once before any step. The engine's answer
+        // alone (no process) unless an outage is on already; Compose itself is asked if a check or step fails.
+        let touchesServices = plan.steps.contains(where: { $0.action != .switch })
+        let context = engine.context(target.config)
+        if touchesServices,
+            let why = try store.outage() == nil ? await driver.quickOutage(context) : await driver.outage(context)
         {
             let message =
                 "\(why); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
@@ -276,6 +279,15 @@ extension Reconciler {
             let message =
                 "\(targetCommit.id.short) failed validation; nothing was changed:\n"
                 + failures.map { "  \($0.unit): \($0.message)" }.joined(separator: "\n")
+            // Compose gone, or the engine gone since the first look: the world failed the checks, not the commit.
+            if plan.steps.contains(where: { $0.action != .switch }),
+                let cause = await driver.outage(engine.context(target.config))
+            {
+                let why =
+                    "\(cause); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
+                try ledger.outage(deployment, commit: targetCommit.id, cause: cause, message: why)
+                return .outage(why)
+            }
             try ledger.failed(
                 deployment,
                 message: message,

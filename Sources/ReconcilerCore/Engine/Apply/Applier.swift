@@ -1,8 +1,9 @@
 import Foundation
 import Git
 
-/// Applies a validated plan: checks out the target, runs the system and prune steps one by one, then services wave by
-/// wave with bounded parallelism, each `up` health-gated; on the first failure, rolls back (``Rollback``).
+/// Applies a validated plan: checks out the target, runs the system and prune steps one by one, then services with
+/// bounded parallelism, each as soon as its dependencies are healthy, each `up` health-gated; on the first failure,
+/// rolls back (``Rollback``).
 struct Applier: Sendable {
     let engine: Engine
 
@@ -47,6 +48,7 @@ struct Applier: Sendable {
             deployment: deployment,
             site: site,
             parallelism: target.config.services.parallelism,
+            graph: target.graph,
             downSite: oldSite
         )
         guard let failure else {
@@ -63,14 +65,16 @@ struct Applier: Sendable {
         )
     }
 
-    /// Runs `steps` in order: the system and downs one by one, services wave by wave with bounded parallelism.
-    /// Stops starting steps at the first failure (steps already running finish). Returns the steps started.
+    /// Runs `steps` in order: the system and downs one by one, then the services, at most `parallelism` at once, each
+    /// as soon as what it depends on is healthy. Stops starting steps at the first failure (steps already running
+    /// finish). Returns the steps started.
     func run(
         _ steps: [PlanStep],
         phase: StepPhase,
         deployment: Int64,
         site: StepSite,
         parallelism: Int,
+        graph: DependencyGraph? = nil,
         downSite: StepSite? = nil
     ) async -> (attempted: [PlanStep], failure: StepFailure?) {
         let runner = StepRunner(engine: engine)
@@ -89,25 +93,46 @@ struct Applier: Sendable {
             for name in outcome.created { engine.reporter.report(.info("Created network \(name)")) }
             if let why = outcome.failure { return (attempted, StepFailure(step: first, message: why)) }
         }
-        for wave in Set(ups.map(\.wave)).sorted() {
-            let members = ups.filter { $0.wave == wave }
-            var failure: StepFailure?
-            await withTaskGroup(of: (PlanStep, String?).self) { group in
-                var next = 0
-                func start() {
-                    let step = members[next]
-                    next += 1
+        // A unit starts as soon as the units it depends on (in `graph`, directly or through units outside this run)
+        // are up and healthy, not when its whole wave is: waves order the plan, they are not barriers. Without a
+        // graph, a unit waits for every unit of an earlier wave.
+        let upUnits = Set(ups.map(\.unit))
+        let waitsFor: [String: Set<String>] = Dictionary(
+            ups.map { step in
+                let after =
+                    graph.map { $0.dependencies(of: step.unit).intersection(upUnits) }
+                    ?? Set(ups.filter { $0.wave < step.wave }.map(\.unit))
+                return (step.unit, after)
+            },
+            uniquingKeysWith: { first, _ in first }
+        )
+        var pending = ups
+        var healthy: Set<String> = []
+        var running = 0
+        var failure: StepFailure?
+        await withTaskGroup(of: (PlanStep, String?).self) { group in
+            func startReady() {
+                while failure == nil, running < max(1, parallelism),
+                    let index = pending.firstIndex(where: { waitsFor[$0.unit, default: []].isSubset(of: healthy) })
+                {
+                    let step = pending.remove(at: index)
                     attempted.append(step)
+                    running += 1
                     group.addTask { (step, await runner.run(step, phase: phase, deployment: deployment, site: site)) }
                 }
-                while next < members.count && next < max(1, parallelism) { start() }
-                for await (step, why) in group {
-                    if let why, failure == nil { failure = StepFailure(step: step, message: why) }
-                    if failure == nil && next < members.count { start() }
-                }
             }
-            if let failure { return (attempted, failure) }
+            startReady()
+            for await (step, why) in group {
+                running -= 1
+                if let why {
+                    if failure == nil { failure = StepFailure(step: step, message: why) }
+                } else {
+                    healthy.insert(step.unit)
+                }
+                startReady()
+            }
         }
+        if let failure { return (attempted, failure) }
         return (attempted, nil)
     }
 }

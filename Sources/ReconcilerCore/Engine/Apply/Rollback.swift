@@ -46,11 +46,8 @@ struct Rollback: Sendable {
         let baseConfig = base.config ?? failedConfig
         let baseUnits = base.units ?? UnitSet()
         let failedUnits = failed.units ?? UnitSet()
-        let steps = Planner.rollback(
-            attempted: attempted,
-            base: baseUnits,
-            graph: base.graph ?? (try? baseConfig.validate(units: baseUnits))
-        )
+        let baseGraph = base.graph ?? (try? baseConfig.validate(units: baseUnits))
+        let steps = Planner.rollback(attempted: attempted, base: baseUnits, graph: baseGraph)
 
         // Units new in the failed commit are taken down with its files, which checking out the base removes.
         let scratch = try engine.scratch()
@@ -88,6 +85,7 @@ struct Rollback: Sendable {
             deployment: deployment,
             site: site,
             parallelism: baseConfig.services.parallelism,
+            graph: baseGraph,
             downSite: downSite
         )
         if let rollbackFailure {

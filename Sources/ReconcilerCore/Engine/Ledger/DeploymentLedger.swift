@@ -101,6 +101,13 @@ package struct DeploymentLedger: Sendable {
         return ongoing == nil
     }
 
+    /// The checks of begun `deployment` failed because the engine or Compose is gone: it ends as an outage and
+    /// `commit` waits (not marked failed).
+    package func outage(_ deployment: Int64, commit: ObjectID, cause: String, message: String) throws {
+        try store.finishDeployment(deployment, result: .outage, message: masker.mask(message))
+        try store.setOutage(commit, reason: masker.mask(cause))
+    }
+
     /// A fetch failed: an outage with `commit` waiting (nothing recorded when no commit is known yet).
     package func fetchFailed(waiting commit: ObjectID?, cause: String) throws {
         guard let commit else { return }

@@ -59,11 +59,12 @@ struct Validator: Sendable {
         systemCheckRoot: String?,
         deployment: Int64?
     ) async -> [ValidationFailure] {
-        var failures: [ValidationFailure] = []
         let driver = engine.driver
         let context = engine.context(config)
-        for unit in units {
-            let failure = await recordCheck(unit.id, action: .config, deployment: deployment, passed: "valid") {
+        // Each unit's check is its own `compose config` process: they run side by side, as many at once as the
+        // services' `parallelism` lets `up` run, and their failures are listed in the plan's order.
+        let checkUnit: @Sendable (ServiceUnit) async -> ValidationFailure? = { unit in
+            await recordCheck(unit.id, action: .config, deployment: deployment, passed: "valid") {
                 let envDirectory = engine.absolute(unit.directory)
                 if let missing = EnvFile.missingKeys(
                     exampleDirectory: "\(filesRoot)/\(unit.directory)",
@@ -88,8 +89,8 @@ struct Validator: Sendable {
                     status: result.status
                 )
             }
-            if let failure { failures.append(failure) }
         }
+        var failures = await boundedMap(units, width: config.services.parallelism, checkUnit).compactMap { $0 }
         if let systemCheckRoot, let check = config.system.check {
             let checkContext = engine.context(config, unit: UnitID.system)
             let failure = await recordCheck(UnitID.system, action: .check, deployment: deployment, passed: "passed") {
