@@ -1,6 +1,12 @@
 import Foundation
 import Git
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Writes a commit's files under some directories into a scratch directory, so the target commit can be validated
 /// (and a pruned unit taken down with its old files) without touching the work tree.
 package struct TreeMaterializer {
@@ -53,43 +59,78 @@ package struct TreeMaterializer {
             return
         }
         let data = try repository.contents(of: entry.path, at: commit) ?? Data()
-        fm.createFile(
-            atPath: target,
-            contents: data,
-            attributes: [.posixPermissions: entry.kind == .executable ? 0o755 : 0o644]
-        )
+        try Self.writeScratch(data, to: target, mode: entry.kind == .executable ? 0o755 : 0o644)
+    }
+
+    /// Writes `data` to `path` (created, or emptied first) with exactly `mode`. A scratch copy lives for one check, so
+    /// there is no temporary file, rename or `fsync` per file (what `FileManager.createFile` does: on a services root
+    /// of thousands of files, seconds); a file of mode 0600 is never readable by others, not even for a moment.
+    static func writeScratch(_ data: Data, to path: String, mode: mode_t) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw ScratchWriteError(path: path, errno: errno) }
+        defer { close(fd) }
+        guard fchmod(fd, mode) == 0 else { throw ScratchWriteError(path: path, errno: errno) }
+        try data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw ScratchWriteError(path: path, errno: errno)
+                }
+                offset += written
+            }
+        }
     }
 
     /// ``copyEnvFiles(from:to:)`` for `source` and every directory below it that also exists under `destination`
-    /// (`.git` and symlinked directories skipped).
+    /// (`.git` and symlinked directories skipped), found from directory entries' types (``EnvFileScan``): no `stat`
+    /// or owner lookup per file of the work tree.
     package func copyEnvFilesRecursively(from source: String, to destination: String) {
-        let fm = FileManager.default
-        var pending = [""]
-        while let relative = pending.popLast() {
-            let from = relative.isEmpty ? source : "\(source)/\(relative)"
-            let to = relative.isEmpty ? destination : "\(destination)/\(relative)"
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: to, isDirectory: &isDir), isDir.boolValue else { continue }
-            copyEnvFiles(from: from, to: to)
-            for name in (try? fm.contentsOfDirectory(atPath: from)) ?? [] where name != ".git" {
-                let path = "\(from)/\(name)"
-                let type = (try? fm.attributesOfItem(atPath: path))?[.type] as? FileAttributeType
-                if type == .typeDirectory { pending.append(relative.isEmpty ? name : "\(relative)/\(name)") }
+        var info = stat()
+        guard lstat(destination, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
+        for path in EnvFileScan.files(under: source, named: Self.isEnvFile) {
+            let relative = String(path.dropFirst(source.count + 1))
+            let directory = (relative as NSString).deletingLastPathComponent
+            // Only into a real directory of the copy: never through a link the commit put there.
+            var target = destination
+            var real = true
+            for component in directory.split(separator: "/") where real {
+                target += "/\(component)"
+                real = lstat(target, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
             }
+            guard real else { continue }
+            copyEnvFile(from: path, to: "\(target)/\((relative as NSString).lastPathComponent)")
         }
     }
 
     /// Copies `.env` and `*.env` files (the operator's secrets) from `source` to `destination`, mode 0600.
     package func copyEnvFiles(from source: String, to destination: String) {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: source) else { return }
-        for name in names where name == ".env" || (name.hasSuffix(".env") && name != ".env.example") {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: source) else { return }
+        for name in names where Self.isEnvFile(name) {
             let from = "\(source)/\(name)"
             var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: from, isDirectory: &isDir), !isDir.boolValue,
-                let data = fm.contents(atPath: from)
-            else { continue }
-            fm.createFile(atPath: "\(destination)/\(name)", contents: data, attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.fileExists(atPath: from, isDirectory: &isDir), !isDir.boolValue else { continue }
+            copyEnvFile(from: from, to: "\(destination)/\(name)")
         }
     }
+
+    /// `.env`, or `*.env` other than `.env.example`.
+    private static func isEnvFile(_ name: String) -> Bool {
+        name == ".env" || (name.hasSuffix(".env") && name != ".env.example")
+    }
+
+    /// One secret file, mode 0600; one that cannot be read or written is left out (the check then names what is
+    /// missing, as it would after a checkout without it).
+    private func copyEnvFile(from source: String, to destination: String) {
+        guard let data = FileManager.default.contents(atPath: source) else { return }
+        try? Self.writeScratch(data, to: destination, mode: 0o600)
+    }
+}
+
+/// A scratch file could not be written (the state directory's file system full, or read-only).
+struct ScratchWriteError: Error, CustomStringConvertible {
+    let path: String
+    let errno: Int32
+    var description: String { "cannot write the scratch copy \(path): \(String(cString: strerror(errno)))" }
 }

@@ -12,6 +12,11 @@ import Darwin
 /// file) cost on every command's start.
 enum EnvFileScan {
     static func envFiles(under root: String) -> [String] {
+        files(under: root) { $0 == ".env" }
+    }
+
+    /// Every regular file under `root` whose name `matches`, found the same way (no link followed, `.git` skipped).
+    static func files(under root: String, named matches: (String) -> Bool) -> [String] {
         var found: [String] = []
         var pending = [root]
         while let directory = pending.popLast() {
@@ -36,7 +41,7 @@ enum EnvFileScan {
                 }
                 if type == Int32(DT_DIR) {
                     pending.append(path)
-                } else if type == Int32(DT_REG), name == ".env" {
+                } else if type == Int32(DT_REG), matches(name) {
                     found.append(path)
                 }
             }
