@@ -30,15 +30,32 @@ struct Validator: Sendable {
         defer { scratch.remove() }
         // Validation sees what Compose will see: the whole services root (and the system root), with the work
         // tree's `.env` files, so `extends: ../base.yml` and `env_file: ../common.env` resolve as after checkout.
-        var directories = units.isEmpty ? [] : [target.config.services.root]
+        let servicesRoot = target.config.services.root
+        var directories = units.isEmpty ? [] : [servicesRoot]
         if check != nil { directories.append(target.config.system.root) }
+        // A service directory the target has exactly as the work tree has it (the same subtree id as HEAD's) is a
+        // link to the work tree's, not a copy: the same files, `.env` and all, and a one-service change in a root of
+        // thousands writes one directory instead of thousands of files. (The work tree holds HEAD's tracked files:
+        // drift is refused before any deploy.)
+        let linked = units.isEmpty ? [] : try unchangedServiceDirectories(servicesRoot, target: target.commit.id)
+        let linkedPrefix = servicesRoot.isEmpty ? "" : servicesRoot + "/"
         let materializer = TreeMaterializer(repository: engine.repository)
         try materializer.materialize(
             commit: target.commit.id,
             directories: directories,
             into: scratch.path,
-            entries: try target.listing.entries()
+            entries: try target.listing.entries().filter { entry in
+                guard !linked.isEmpty, entry.path.hasPrefix(linkedPrefix) else { return true }
+                let child = entry.path.dropFirst(linkedPrefix.count).prefix { $0 != "/" }
+                return !linked.contains(String(child))
+            }
         )
+        for name in linked.sorted() {
+            let from = "\(scratch.path)/\(linkedPrefix)\(name)"
+            guard symlink(engine.absolute("\(linkedPrefix)\(name)"), from) == 0 else {
+                throw ScratchWriteError(path: from, errno: errno)
+            }
+        }
         for directory in directories {
             materializer.copyEnvFilesRecursively(from: engine.absolute(directory), to: "\(scratch.path)/\(directory)")
         }
@@ -48,6 +65,28 @@ struct Validator: Sendable {
             config: target.config,
             systemCheckRoot: check.map { _ in scratch.path },
             deployment: deployment
+        )
+    }
+
+    /// The directories directly under `root` whose subtree is the same in `target` and in the work tree's HEAD, and
+    /// that are real directories in the work tree (not links).
+    private func unchangedServiceDirectories(_ root: String, target: ObjectID) throws -> Set<String> {
+        let repository = engine.repository
+        guard let head = try repository.head()?.id,
+            let old = try repository.children(of: root, at: head),
+            let new = try repository.children(of: root, at: target)
+        else { return [] }
+        let oldTrees = Dictionary(
+            old.filter(\.isTree).map { ($0.name, $0.id) },
+            uniquingKeysWith: { first, _ in first }
+        )
+        return Set(
+            new.filter { child in
+                guard child.isTree, oldTrees[child.name] == child.id else { return false }
+                var info = stat()
+                let path = engine.absolute(root.isEmpty ? child.name : "\(root)/\(child.name)")
+                return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+            }.map(\.name)
         )
     }
 
