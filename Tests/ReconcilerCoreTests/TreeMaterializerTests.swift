@@ -36,14 +36,7 @@ import Testing
             to: scratch.appending("services/web/compose.yml"),
             mode: 0o600
         )
-        let materializer = TreeMaterializer(repository: repo)
-        try materializer.materialize(
-            commit: ObjectID(hex: head),
-            directories: ["services"],
-            into: scratch.path,
-            entries: try repo.treeEntries(at: ObjectID(hex: head))
-        )
-        materializer.copyEnvFilesRecursively(from: "\(fixture.clone)/services", to: scratch.appending("services"))
+        try copyServices(of: head, from: repo, workTree: fixture.clone, into: scratch)
 
         #expect(try contents(scratch.appending("services/web/compose.yml")) == "services: {}\n")
         #expect(try contents(scratch.appending("services/base.yml")) == "x-base: 1\n")
@@ -74,14 +67,7 @@ import Testing
         _ = try repo.fetch(remote: "origin", branch: "main", credentials: Credentials(), timeout: .seconds(20))
         let scratch = try TemporaryDirectory(prefix: "materialize")
         defer { scratch.remove() }
-        let materializer = TreeMaterializer(repository: repo)
-        try materializer.materialize(
-            commit: ObjectID(hex: head),
-            directories: ["services"],
-            into: scratch.path,
-            entries: try repo.treeEntries(at: ObjectID(hex: head))
-        )
-        materializer.copyEnvFilesRecursively(from: "\(fixture.clone)/services", to: scratch.appending("services"))
+        try copyServices(of: head, from: repo, workTree: fixture.clone, into: scratch)
         #expect(
             try FileManager.default.destinationOfSymbolicLink(atPath: scratch.appending("services/web")) == outside.path
         )
@@ -89,6 +75,25 @@ import Testing
             try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty,
             "nothing went through the link"
         )
+    }
+
+    /// What validation does: `services/` of `commit` into `scratch`, then the work tree's `.env` files beside.
+    private func copyServices(
+        of commit: String,
+        from repo: Repository,
+        workTree: String,
+        into scratch: TemporaryDirectory
+    )
+        throws
+    {
+        let materializer = TreeMaterializer(repository: repo)
+        try materializer.materialize(
+            commit: ObjectID(hex: commit),
+            directories: ["services"],
+            into: scratch.path,
+            entries: try repo.treeEntries(at: ObjectID(hex: commit))
+        )
+        materializer.copyEnvFilesRecursively(from: "\(workTree)/services", to: scratch.appending("services"))
     }
 
     private func write(_ text: String, to path: String, mode: Int) throws {
