@@ -37,9 +37,12 @@ if [[ -n ${BENCH_BIN:-} ]]; then
     BIN=$BENCH_BIN
     SHARED_BIN=${BENCH_SHARED_BIN:-}
 else
-    echo "building (release, shared Swift runtime, for 1d) …"
-    swift build -c release --product reconciler 2>&1 | tail -n 1
-    cp "$(swift build -c release --show-bin-path)/reconciler" "$WORK/reconciler-shared" && SHARED_BIN=$WORK/reconciler-shared
+    # The shared-runtime build has a build directory of its own: in .build it would undo the static build's
+    # products (and the static build its own), so every `make bench` would rebuild everything twice.
+    echo "building (release, shared Swift runtime, for 1d; in .build/shared-runtime) …"
+    swift build -c release --product reconciler --scratch-path .build/shared-runtime 2>&1 | tail -n 1
+    cp "$(swift build -c release --scratch-path .build/shared-runtime --show-bin-path)/reconciler" \
+        "$WORK/reconciler-shared" && SHARED_BIN=$WORK/reconciler-shared
     echo "building (release, --static-swift-stdlib, as make install ships it) …"
     if swift build -c release --static-swift-stdlib --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
         BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/reconciler"

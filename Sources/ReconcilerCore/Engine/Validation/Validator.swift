@@ -36,7 +36,8 @@ struct Validator: Sendable {
         // A service directory the target has exactly as the work tree has it (the same subtree id as HEAD's) is a
         // link to the work tree's, not a copy: the same files, `.env` and all, and a one-service change in a root of
         // thousands writes one directory instead of thousands of files. (The work tree holds HEAD's tracked files:
-        // drift is refused before any deploy.)
+        // drift is refused before any deploy. The system root is never inside the services root: configuration
+        // refuses overlapping roots.)
         let linked = units.isEmpty ? [] : try unchangedServiceDirectories(servicesRoot, target: target.commit.id)
         let linkedPrefix = servicesRoot.isEmpty ? "" : servicesRoot + "/"
         let materializer = TreeMaterializer(repository: engine.repository)
