@@ -234,13 +234,11 @@ extension Reconciler {
 
         // An engine that is down is an outage, not a bad commit: checked once before any step. The engine's answer
         // alone (no process) unless an outage is on already; Compose itself is asked if a check or step fails.
-        let touchesServices = plan.steps.contains(where: { $0.action != .switch })
         let context = engine.context(target.config)
-        if touchesServices,
+        if plan.touchesServices,
             let why = try store.outage() == nil ? await driver.quickOutage(context) : await driver.outage(context)
         {
-            let message =
-                "\(why); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
+            let message = Self.outageMessage(why, waiting: targetCommit)
             try ledger.outage(
                 targetCommit.id,
                 cause: why,
@@ -259,6 +257,11 @@ extension Reconciler {
             try ledger.failed(deployment, message: message, failedCommit: targetCommit.id)
             throw error
         }
+    }
+
+    /// What an outage met before anything changed says: its cause, and that `commit` waits for the next sync.
+    private static func outageMessage(_ cause: String, waiting commit: Commit) -> String {
+        "\(cause); nothing was changed and \(commit.id.short) is not marked failed: the next sync deploys it"
     }
 
     /// Validates and applies `plan` as `deployment` (begun already); every way out records how it ended.
@@ -280,11 +283,8 @@ extension Reconciler {
                 "\(targetCommit.id.short) failed validation; nothing was changed:\n"
                 + failures.map { "  \($0.unit): \($0.message)" }.joined(separator: "\n")
             // Compose gone, or the engine gone since the first look: the world failed the checks, not the commit.
-            if plan.steps.contains(where: { $0.action != .switch }),
-                let cause = await driver.outage(engine.context(target.config))
-            {
-                let why =
-                    "\(cause); nothing was changed and \(targetCommit.id.short) is not marked failed: the next sync deploys it"
+            if plan.touchesServices, let cause = await driver.outage(engine.context(target.config)) {
+                let why = Self.outageMessage(cause, waiting: targetCommit)
                 try ledger.outage(deployment, commit: targetCommit.id, cause: cause, message: why)
                 return .outage(why)
             }

@@ -301,8 +301,6 @@ extension ProcessRunner {
         #endif
     }
 
-    /// The executable `name` stands for: a path (relative to `directory`) when it contains a `/`,
-    /// else the first executable file of that name on PATH (the child's PATH when it is overridden).
     /// A regular file this process may execute.
     package static func isExecutableFile(_ path: String) -> Bool {
         var info = stat()
@@ -315,6 +313,8 @@ extension ProcessRunner {
             .first(where: isExecutableFile)
     }
 
+    /// The executable `name` stands for: a path (relative to `directory`) when it contains a `/`,
+    /// else the first executable file of that name on PATH (the child's PATH when it is overridden).
     private static func resolve(
         _ name: String,
         directory: String?,

@@ -77,6 +77,8 @@ package struct Plan: Codable, Sendable, Equatable {
     }
 
     package var system: Bool { steps.contains { $0.action == .switch } }
+    /// Whether the plan acts on services (an `up` or a `down`): the container engine must answer for it.
+    package var touchesServices: Bool { steps.contains { $0.action != .switch } }
     /// Units brought up, in order.
     package var units: [String] { steps.filter { $0.action == .up }.map(\.unit) }
     package var pruned: [String] { steps.filter { $0.action == .down }.map(\.unit) }

@@ -132,7 +132,6 @@ struct Applier: Sendable {
                 startReady()
             }
         }
-        if let failure { return (attempted, failure) }
-        return (attempted, nil)
+        return (attempted, failure)
     }
 }
