@@ -19,7 +19,8 @@ extension ObjectID: DatabaseValueConvertible {
     }
 }
 
-// Decoding goes through `row.decode`, which throws on an unexpected value instead of trapping.
+// Decoding goes through `row.decode`, which throws on an unexpected value instead of trapping. Times go through
+// `StoredTime` (GRDB's text, without its ICU-backed `DateFormatter`).
 
 extension StepRecord: FetchableRecord {
     package init(row: Row) throws {
@@ -29,8 +30,8 @@ extension StepRecord: FetchableRecord {
             phase: try row.decode(forColumn: "phase"),
             unit: try row.decode(forColumn: "unit"),
             action: try row.decode(forColumn: "action"),
-            startedAt: try row.decode(forColumn: "startedAt"),
-            endedAt: try row.decode(forColumn: "endedAt"),
+            startedAt: try row.decode(StoredTime.self, forColumn: "startedAt").date,
+            endedAt: try row.decode(StoredTime?.self, forColumn: "endedAt")?.date,
             result: try row.decode(forColumn: "result"),
             exitCode: try row.decode(forColumn: "exitCode"),
             message: try row.decode(forColumn: "message"),
@@ -47,8 +48,8 @@ extension DeploymentRecord: FetchableRecord {
             fromCommit: try row.decode(forColumn: "fromCommit"),
             toCommit: try row.decode(forColumn: "toCommit"),
             trigger: try row.decode(forColumn: "trigger"),
-            startedAt: try row.decode(forColumn: "startedAt"),
-            endedAt: try row.decode(forColumn: "endedAt"),
+            startedAt: try row.decode(StoredTime.self, forColumn: "startedAt").date,
+            endedAt: try row.decode(StoredTime?.self, forColumn: "endedAt")?.date,
             result: try row.decode(forColumn: "result"),
             message: try row.decode(forColumn: "message"),
             pid: try row.decode(forColumn: "pid"),
@@ -65,7 +66,7 @@ extension UnitRecord: FetchableRecord {
             commit: try row.decode(forColumn: "commit"),
             state: try row.decode(forColumn: "state"),
             message: try row.decode(forColumn: "message"),
-            updatedAt: try row.decode(forColumn: "updatedAt")
+            updatedAt: try row.decode(StoredTime.self, forColumn: "updatedAt").date
         )
     }
 }
@@ -75,7 +76,7 @@ extension CommitMark: FetchableRecord {
         self.init(
             commit: try row.decode(forColumn: "commit"),
             reason: try row.decode(forColumn: "reason"),
-            at: try row.decode(forColumn: "at")
+            at: try row.decode(StoredTime.self, forColumn: "at").date
         )
     }
 }

@@ -99,7 +99,7 @@ package final class StateStore: Sendable {
                     INSERT INTO "deployment" ("fromCommit", "toCommit", "trigger", "startedAt", "result", "pid", "plan")
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [from, to, trigger, Date(), DeploymentResult.running, getpid(), plan]
+                arguments: [from, to, trigger, StoredTime.now, DeploymentResult.running, getpid(), plan]
             )
             return db.lastInsertedRowID
         }
@@ -110,7 +110,7 @@ package final class StateStore: Sendable {
         try write { db in
             try db.execute(
                 sql: #"UPDATE "deployment" SET "endedAt" = ?, "result" = ?, "message" = ? WHERE "id" = ?"#,
-                arguments: [Date(), result, message, id]
+                arguments: [StoredTime.now, result, message, id]
             )
             if db.changesCount == 0 { throw notFound("deployment #\(id)") }
         }
@@ -131,7 +131,7 @@ package final class StateStore: Sendable {
                     INSERT INTO "step" ("deploymentID", "phase", "unit", "action", "startedAt", "result")
                     VALUES (?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [deployment, phase, unit, action, Date(), StepResult.running]
+                arguments: [deployment, phase, unit, action, StoredTime.now, StepResult.running]
             )
             return db.lastInsertedRowID
         }
@@ -154,7 +154,7 @@ package final class StateStore: Sendable {
                     UPDATE "step" SET "endedAt" = ?, "result" = ?, "exitCode" = ?, "message" = ?, "logTail" = ?
                     WHERE "id" = ?
                     """,
-                arguments: [Date(), result, exitCode, message, tail, id]
+                arguments: [StoredTime.now, result, exitCode, message, tail, id]
             )
             if db.changesCount == 0 { throw notFound("step #\(id)") }
         }
@@ -228,7 +228,7 @@ package final class StateStore: Sendable {
                         "commit" = excluded."commit", "state" = excluded."state",
                         "message" = excluded."message", "updatedAt" = excluded."updatedAt"
                     """,
-                arguments: [id, commit, state, message, Date()]
+                arguments: [id, commit, state, message, StoredTime.now]
             )
         }
     }
@@ -250,7 +250,7 @@ package final class StateStore: Sendable {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "failedCommit" ("commit", "reason", "at") VALUES (?, ?, ?)"#,
-                arguments: [commit, reason, Date()]
+                arguments: [commit, reason, StoredTime.now]
             )
         }
     }
@@ -303,7 +303,7 @@ package final class StateStore: Sendable {
                     INSERT INTO "marker" ("name", "commit", "reason", "at") VALUES (?, ?, ?, ?)
                     ON CONFLICT ("name") DO UPDATE SET "commit" = excluded."commit", "reason" = excluded."reason"
                     """,
-                arguments: [Marker.outage.rawValue, commit, reason, Date()]
+                arguments: [Marker.outage.rawValue, commit, reason, StoredTime.now]
             )
         }
     }
@@ -322,7 +322,7 @@ extension StateStore {
         try write { db in
             try db.execute(
                 sql: #"INSERT OR REPLACE INTO "marker" ("name", "commit", "reason", "at") VALUES (?, ?, ?, ?)"#,
-                arguments: [name.rawValue, commit, reason, Date()]
+                arguments: [name.rawValue, commit, reason, StoredTime.now]
             )
         }
     }
