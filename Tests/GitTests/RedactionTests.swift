@@ -16,6 +16,29 @@ import Testing
         #expect(URLRedaction.redactingURLPasswords(text) == expected)
     }
 
+    /// The byte search behind masking and redaction finds what Foundation's `contains` finds, in text with accents,
+    /// emoji and CRLF line ends around the needle, and at both ends of the text.
+    @Test func theByteSearchFindsWhatFoundationFinds() {
+        let texts = [
+            "", "://", "a://b", "naïve café ☕️ https://u:p@h/x", "line\r\n://\r\nnext", "😀://😀", "e\u{301}://",
+            String(repeating: "dépôt ", count: 10_000) + "tok_abc123",
+        ]
+        let needles = ["://", "tok_abc123", "abc", "\r\n", "h/x", "zzz", "é", "e\u{301}", "😀"]
+        for text in texts {
+            for needle in needles {
+                let foundation = text.contains(needle)
+                let ours = TextSearch.mayContain(text, needle)
+                // Never a miss; for ASCII needles, exactly Foundation's answer.
+                #expect(!foundation || ours, "\(needle) in \(text.prefix(40))")
+                if needle.utf8.allSatisfy({ $0 < 0x80 }) {
+                    #expect(ours == foundation, "\(needle) in \(text.prefix(40))")
+                }
+            }
+        }
+        let long = String(repeating: "é", count: 100_000) + " https://deploy:s3cret@h/x"
+        #expect(URLRedaction.redactingURLPasswords(long).hasSuffix(" https://deploy:***@h/x"))
+    }
+
     @Test func passwordIsFoundForTheMasker() {
         #expect(URLRedaction.password(in: "https://user:hunter2pass@git.example/x") == "hunter2pass")
         #expect(URLRedaction.password(in: "https://user@git.example/x") == nil)

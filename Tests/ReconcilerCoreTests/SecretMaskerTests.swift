@@ -77,6 +77,18 @@ import Testing
         #expect(masker.mask(json) == #"{"message":"failed: ***"}"#)
     }
 
+    /// A secret inside a long text of accented words, emoji and CRLF line ends (the masker looks for secrets by their
+    /// bytes), and a secret that is not ASCII.
+    @Test func secretsAreFoundInLongNonASCIIText() {
+        let masker = SecretMasker(["tok_abc123XYZ", "mot-de-passe-été"])
+        let text = String(repeating: "dépôt ☕️\r\n", count: 20_000) + "token=tok_abc123XYZ\r\nété=mot-de-passe-été"
+        let masked = masker.mask(text)
+        #expect(!masked.contains("tok_abc123XYZ"))
+        #expect(!masked.contains("mot-de-passe-été"))
+        #expect(masked.hasSuffix("token=***\r\nété=***"))
+        #expect(masked.hasPrefix("dépôt ☕️\r\ndépôt"))
+    }
+
     @Test func aLongerSecretContainingAShorterOneIsMaskedWhole() {
         let masker = SecretMasker(["secret", "supersecretvalue"])
         #expect(masker.mask("x supersecretvalue y secret") == "x *** y ***")

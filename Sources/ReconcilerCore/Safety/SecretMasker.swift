@@ -76,7 +76,7 @@ package final class SecretMasker: Sendable {
     /// `text` with every registered secret replaced by ``placeholder``, and any URL password too.
     package func mask(_ text: String) -> String {
         var result = URLRedaction.redactingURLPasswords(text)
-        for secret in secrets.withLock({ $0 }) where result.contains(secret) {
+        for secret in secrets.withLock({ $0 }) where TextSearch.mayContain(result, secret) {
             result = result.replacingOccurrences(of: secret, with: Self.placeholder)
         }
         return result

@@ -226,29 +226,35 @@ enum CommitUnits {
         return text
     }
 
+    /// Reads back what ``encode(_:)`` wrote, or `nil`. Split on UTF-8 bytes: `String.split` walks grapheme
+    /// clusters, and for a 2,000-unit row that was most of a one-shot `plan --from X --to X`.
     static func decode(_ text: String, servicesRoot: String) -> UnitSet? {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
-        guard lines.popFirst() == Substring(format), let system = lines.popFirst(),
-            system == "system 0" || system == "system 1"
-        else { return nil }
-        var units: [ServiceUnit] = []
-        units.reserveCapacity(lines.count)
-        let prefix = servicesRoot + "/"
-        for line in lines {
-            let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
-            guard fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty,
-                UnitDiscovery.composeFileNames.contains(String(fields[2]))
-            else { return nil }
-            let id = String(fields[0])
-            units.append(
-                ServiceUnit(
-                    id: id,
-                    projectName: String(fields[1]),
-                    directory: prefix + id,
-                    composeFile: String(fields[2])
+        var text = text
+        return text.withUTF8 { bytes -> UnitSet? in
+            func string(_ slice: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+                String(decoding: UnsafeBufferPointer(rebasing: slice), as: UTF8.self)
+            }
+            var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
+            guard let first = lines.popFirst(), string(first) == format, let second = lines.popFirst() else {
+                return nil
+            }
+            let system = string(second)
+            guard system == "system 0" || system == "system 1" else { return nil }
+            var units: [ServiceUnit] = []
+            units.reserveCapacity(lines.count)
+            let prefix = servicesRoot + "/"
+            for line in lines {
+                let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
+                guard fields.count == 3, !fields[0].isEmpty, !fields[1].isEmpty else { return nil }
+                let composeFile = string(fields[2])
+                guard UnitDiscovery.composeFileNames.contains(composeFile) else { return nil }
+                let id = string(fields[0])
+                let project = string(fields[1])
+                units.append(
+                    ServiceUnit(id: id, projectName: project, directory: prefix + id, composeFile: composeFile)
                 )
-            )
+            }
+            return UnitSet(units: units, hasSystem: system == "system 1")
         }
-        return UnitSet(units: units, hasSystem: system == "system 1")
     }
 }
