@@ -43,9 +43,11 @@ else
     swift build -c release --product reconciler --scratch-path .build/shared-runtime 2>&1 | tail -n 1
     cp "$(swift build -c release --scratch-path .build/shared-runtime --show-bin-path)/reconciler" \
         "$WORK/reconciler-shared" && SHARED_BIN=$WORK/reconciler-shared
-    echo "building (release, --static-swift-stdlib, as make install ships it) …"
-    if swift build -c release --static-swift-stdlib --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
-        BIN="$(swift build -c release --static-swift-stdlib --show-bin-path)/reconciler"
+    # The flags `make install` builds with (static Swift runtime, lld, packed relocations).
+    read -ra RELEASE <<<"$(make -s --no-print-directory release-flags)"
+    echo "building (release, ${RELEASE[*]:2}, as make install ships it) …"
+    if swift build "${RELEASE[@]}" --product reconciler 2>&1 | tail -n 3; [[ ${PIPESTATUS[0]} == 0 ]]; then
+        BIN="$(swift build "${RELEASE[@]}" --show-bin-path)/reconciler"
     else
         echo "bench: the static link failed; measuring the shared-runtime build" >&2
         BIN=$SHARED_BIN
