@@ -63,7 +63,7 @@ install: swift-toolchain
 demo: swift-toolchain
 	@scripts/demo.sh
 
-bench:
+bench: swift-toolchain
 	@scripts/bench.sh
 
 # The flags `make install` builds with, for scripts/bench.sh (which measures that binary).
