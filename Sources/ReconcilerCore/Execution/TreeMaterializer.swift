@@ -87,8 +87,7 @@ package struct TreeMaterializer {
     /// (`.git` and symlinked directories skipped), found from directory entries' types (``EnvFileScan``): no `stat`
     /// or owner lookup per file of the work tree.
     package func copyEnvFilesRecursively(from source: String, to destination: String) {
-        var info = stat()
-        guard lstat(destination, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return }
+        guard Self.isRealDirectory(destination) else { return }
         for path in EnvFileScan.files(under: source, named: Self.isEnvFile) {
             let relative = String(path.dropFirst(source.count + 1))
             let directory = (relative as NSString).deletingLastPathComponent
@@ -97,7 +96,7 @@ package struct TreeMaterializer {
             var real = true
             for component in directory.split(separator: "/") where real {
                 target += "/\(component)"
-                real = lstat(target, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                real = Self.isRealDirectory(target)
             }
             guard real else { continue }
             copyEnvFile(from: path, to: "\(target)/\((relative as NSString).lastPathComponent)")
@@ -113,6 +112,12 @@ package struct TreeMaterializer {
             guard FileManager.default.fileExists(atPath: from, isDirectory: &isDir), !isDir.boolValue else { continue }
             copyEnvFile(from: from, to: "\(destination)/\(name)")
         }
+    }
+
+    /// True when `path` is a directory itself, not a link to one (`lstat`): what may be written into or linked to.
+    package static func isRealDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// `.env`, or `*.env` other than `.env.example`.

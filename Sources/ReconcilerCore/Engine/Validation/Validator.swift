@@ -84,9 +84,9 @@ struct Validator: Sendable {
         return Set(
             new.filter { child in
                 guard child.isTree, oldTrees[child.name] == child.id else { return false }
-                var info = stat()
-                let path = engine.absolute(root.isEmpty ? child.name : "\(root)/\(child.name)")
-                return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+                return TreeMaterializer.isRealDirectory(
+                    engine.absolute(root.isEmpty ? child.name : "\(root)/\(child.name)")
+                )
             }.map(\.name)
         )
     }
