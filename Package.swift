@@ -29,7 +29,7 @@ let package = Package(
         ),
         .target(
             name: "Git",
-            dependencies: ["CLibGit2"],
+            dependencies: ["CLibGit2", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(

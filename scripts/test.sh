@@ -45,9 +45,15 @@ RECONCILER_BIN="$(swift build --show-bin-path)/reconciler"
 export RECONCILER_BIN
 
 : >"$log"
+# The number of tests the last `run` reported ("Test run with N tests"), 0 when it got no further.
+count_run() {
+    tail -n "+$run_start" "$log" | grep -aoE 'Test run with [0-9]+ tests?' | grep -oE '[0-9]+' | tail -n1 | grep . ||
+        echo 0
+}
 run() { # run NAME ARGS…: one `swift test`, its output appended to the log; its status in $status
     local name=$1
     shift
+    run_start=$(($(wc -l <"$log") + 1))
     echo "== $name: swift test $*" | tee -a "$log"
     set +e
     swift test "$@" 2>&1 | tee -a "$log"
@@ -64,10 +70,31 @@ else
     # one engine on 2 cores, and the runner's and fetch's time-limit tests and the daemon's poll loop (debounce,
     # back-off) measure elapsed time, which tests blocking the 2 threads of Swift's cooperative pool would stretch.
     serial='ReconcilerIntegrationTests|ProcessRunnerTests|TimeoutTests|PollLoopTests'
-    run "in parallel" --parallel --skip "$serial"
+    # What each run is meant to execute, from the test binary's own list: a pattern of the serial filter that
+    # matches nothing (a renamed suite) or a run that executes fewer tests than listed fails the whole run.
+    swift build --build-tests
+    listed=$(swift test list --skip-build 2>/dev/null | grep -E '^[A-Za-z_][A-Za-z0-9_]*\.' || true)
+    for pattern in ${serial//|/ }; do
+        if ! grep -qE "$pattern" <<<"$listed"; then
+            echo "test: the serial filter's pattern '$pattern' matches no test (swift test list): fix scripts/test.sh" >&2
+            exit 1
+        fi
+    done
+    expected_serial=$(grep -cE "$serial" <<<"$listed" || true)
+    expected_parallel=$(($(grep -c . <<<"$listed") - expected_serial))
+    run "in parallel" --skip-build --parallel --skip "$serial"
     first=$status
+    ran_parallel=$(count_run)
     run "one at a time" --no-parallel --skip-build --filter "$serial"
     ((first == 0)) || status=$first
+    ran_serial=$(count_run)
+    for pair in "in parallel:$expected_parallel:$ran_parallel" "one at a time:$expected_serial:$ran_serial"; do
+        IFS=: read -r name expected ran <<<"$pair"
+        if ((ran != expected)); then
+            echo "test: the run '$name' executed $ran tests; swift test list names $expected for it" >&2
+            ((status != 0)) || status=1
+        fi
+    done
 fi
 
 echo
@@ -81,6 +108,14 @@ else
     echo "$summary"
     total=$(grep -aoE 'Test run with [0-9]+ tests?' "$log" | grep -oE '[0-9]+' | awk '{ s += $1 } END { print s + 0 }')
     echo "$total tests run in all"
+    # Skipped tests, each with the reason it gives (Swift Testing prints them as "Test x() skipped: reason").
+    skipped=$(grep -aE 'Test .* skipped' "$log" | sed 's/^[[:space:]]*//' | sort -u || true)
+    if [[ -n $skipped ]]; then
+        echo "skipped:"
+        echo "$skipped"
+    else
+        echo "no test skipped"
+    fi
     # A run that executes no test at all (a filter that matches nothing, a build that found no tests) fails.
     if ((total == 0)); then
         echo "test: no test was run" >&2

@@ -4,7 +4,7 @@ import ReconcilerCore
 import ReconcilerTesting
 import Testing
 
-/// Issue 7 wired into the engine: the host file over the commit's, commit preflight, history rewrites.
+/// Hardening wired into the engine: the host file over the commit's, commit preflight, history rewrites.
 @Suite struct HardeningEngineTests {
     // MARK: Host configuration (item 6)
 

@@ -3,7 +3,7 @@ import ReconcilerCore
 import ReconcilerTesting
 import Testing
 
-/// `reconciler run` through an engine outage (issue 7, "an outage is not a bad commit"): the rig's own engine stopped
+/// `reconciler run` through an engine outage ("an outage is not a bad commit"): the rig's own engine stopped
 /// and started again (`RigEngine`, through scripts/testenv.sh), a webhook receiver as the notification sink.
 @Suite(.serialized)
 struct DaemonOutageTests {

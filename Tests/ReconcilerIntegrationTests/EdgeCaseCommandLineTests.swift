@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-/// Issue 7's refusals that need no container, end to end through the built binary: plain transports and tokens,
+/// Refusals that need no container, end to end through the built binary: plain transports and tokens,
 /// one reconciler per work tree, the state's modes, Compose files linked out of the repository, and strict
 /// configuration files.
 @Suite(.serialized)

@@ -2,7 +2,7 @@ import Foundation
 import ReconcilerTesting
 import Testing
 
-/// Issue 7's git edge cases and state-store faults with the real binary, real git and the real engine: each ends
+/// Git edge cases and state-store faults with the real binary, real git and the real engine: each ends
 /// with the deployed commit, the state store and the containers telling the same truth, and nothing lost.
 @Suite(.serialized)
 struct EdgeCaseTests {

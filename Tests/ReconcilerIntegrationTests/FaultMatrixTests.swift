@@ -2,7 +2,7 @@ import Foundation
 import ReconcilerTesting
 import Testing
 
-/// Issue 7's fault matrix on real processes: the `reconciler` binary killed with SIGKILL at each phase of a deploy,
+/// The fault matrix on real processes: the `reconciler` binary killed with SIGKILL at each phase of a deploy,
 /// the rig's Docker engine stopped before and during one, and the remote gone. Each case ends with the deployed
 /// commit, the state store and the containers telling the same truth, and the operator's ignored `.env` and
 /// `data/` kept. Faults are placed without timing guesses (FaultRig.swift): a server that stalls the fetch, a Compose

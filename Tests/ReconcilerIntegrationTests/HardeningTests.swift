@@ -2,7 +2,7 @@ import Foundation
 import ReconcilerTesting
 import Testing
 
-/// Issue 7 on the real engine: an outage is not a bad commit, and no secret or control character reaches the
+/// Hardening on the real engine: an outage is not a bad commit, and no secret or control character reaches the
 /// operator's terminal, the JSON, or the state file.
 @Suite(.serialized)
 struct HardeningTests {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// An OpenSSH `known_hosts` file, checked the way `ssh` checks it for one host and port.
@@ -94,7 +95,9 @@ extension KnownHosts.Entry {
     func matches(_ name: String) -> Bool {
         switch hosts {
         case .hashed(let salt, let hash):
-            return SHA1.hmac(key: salt, message: Array(name.utf8)) == hash
+            // HMAC-SHA1 only matches OpenSSH's hashed host names; nothing here relies on SHA-1's collision resistance.
+            let code = HMAC<Insecure.SHA1>.authenticationCode(for: Array(name.utf8), using: SymmetricKey(data: salt))
+            return Array(code) == hash
         case .patterns(let patterns):
             var matched = false
             for pattern in patterns {

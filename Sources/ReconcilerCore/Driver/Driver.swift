@@ -85,8 +85,8 @@ package struct Invocation: Sendable, Equatable {
     }
 }
 
-/// What the engine asks of the services' container engine, per unit. Docker Compose today (``ComposeDriver``); a Swarm
-/// driver (`docker stack deploy/rm/ps`) implements the same calls for units with `"engine": "swarm"`.
+/// What the engine asks of the services' container engine, per unit: Docker Compose (``ComposeDriver``), and Swarm
+/// stacks (``SwarmDriver``, `docker stack deploy/rm/ps`) for units with `"engine": "swarm"`, routed by ``DriverRouter``.
 ///
 /// `directory` is where the unit's files are (the work tree, or a scratch copy of another commit's files).
 package protocol ServiceDriver: Sendable {

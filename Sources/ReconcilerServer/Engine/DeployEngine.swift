@@ -61,8 +61,8 @@ package struct LiveUnit: Sendable, Equatable {
     }
 }
 
-/// The part of the engine the daemon drives. `ReconcilerEngine` is the one adapter over today's `Reconciler`; after
-/// the engine's refactor only that file changes.
+/// The part of the engine the daemon drives. `ReconcilerEngine` is the one adapter over `Reconciler`; the daemon's
+/// tests drive it through this protocol.
 package protocol DeployEngine: Sendable {
     /// Finishes what a killed run left (rolls back an interrupted deployment).
     func recover() async throws

@@ -3,8 +3,8 @@ import Git
 import Logging
 import ReconcilerCore
 
-/// The one adapter between the daemon and today's engine (`Reconciler`). Every call the daemon makes into the engine
-/// is in this file: after the engine's refactor, re-point these and nothing else.
+/// The one adapter between the daemon and the engine (`Reconciler`): every call the daemon makes into the engine is in
+/// this file.
 ///
 /// The daemon holds `reconciler.lock` only while it acts (a poll, a heal), so an operator's `stop`, `deploy` or
 /// `rollback` between polls works; a poll that finds the lock taken is skipped and retried.
