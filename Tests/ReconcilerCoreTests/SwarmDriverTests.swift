@@ -6,6 +6,16 @@ import Testing
 /// The Swarm driver's pure parts: its argument vectors, and how a stack's services read as the health gate's
 /// containers.
 @Suite struct SwarmDriverTests {
+    @Test func theEngineAPIsInfoSaysWhetherThisIsAManager() throws {
+        let manager = #"{"ID":"x","Swarm":{"NodeID":"n","LocalNodeState":"active","ControlAvailable":true}}"#
+        let worker = #"{"Swarm":{"LocalNodeState":"active","ControlAvailable":false}}"#
+        let none = #"{"Swarm":{"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false}}"#
+        #expect(try DockerEngineAPI.parseSwarmRole(Data(manager.utf8)) == SwarmRole(state: "active", manager: true))
+        #expect(try DockerEngineAPI.parseSwarmRole(Data(worker.utf8)) == SwarmRole(state: "active", manager: false))
+        #expect(try DockerEngineAPI.parseSwarmRole(Data(none.utf8)) == SwarmRole(state: "inactive", manager: false))
+        #expect(try DockerEngineAPI.parseSwarmRole(Data("{}".utf8)) == SwarmRole(state: "inactive", manager: false))
+    }
+
     @Test func deployIsStackDeployWithPruneAndWaiting() {
         let unit = ServiceUnit(id: "media/plex", servicesRoot: "services")
         #expect(

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ReconcilerCore
 import ReconcilerTesting
 import Testing
 
@@ -33,6 +35,23 @@ struct SwarmTests {
                 monitor: 3s
 
         """
+    }
+
+    /// The check before each deploy asks the Engine API whether this engine is a manager: with a `docker` that cannot
+    /// even start, the rig's swarm still answers "manager", and `outage` (which runs `docker info`) says it cannot ask.
+    @Test func theQuickSwarmCheckAsksTheEngineAPINotDockerInfo() async throws {
+        try DockerRig.requireSwarm()
+        let driver = SwarmDriver(runner: ProcessRunner(logger: Logger(label: "test")))
+        let context = DriverContext(compose: ["/nonexistent/docker", "compose"])
+        #expect(await driver.quickOutage(context) == nil)
+        let slow = await driver.outage(context)
+        #expect(slow?.contains("cannot ask the Docker engine whether it is a Swarm manager") == true)
+        // An engine the API cannot reach falls back to `docker info`, which cannot start here either.
+        let unreachable = DriverContext(
+            compose: ["/nonexistent/docker", "compose"],
+            environment: ["DOCKER_HOST": "unix:///nonexistent.sock"]
+        )
+        #expect(await driver.quickOutage(unreachable)?.contains("cannot ask the Docker engine") == true)
     }
 
     @Test func aSwarmUnitDeploysUpdatesRollsBackAndIsRemoved() throws {

@@ -93,11 +93,12 @@ package struct DriverRouter: Driver {
         return await swarm.outage(context)
     }
 
-    /// The engine's answer alone; with Swarm units, also whether it is a manager (that question is `docker info`).
+    /// The engine's answer alone; with Swarm units, also whether it is a manager. Both through the Engine API: no
+    /// process starts before a deploy while the engine answers.
     package func quickOutage(_ context: DriverContext) async -> String? {
         if let why = await compose.quickOutage(context) { return why }
         guard !context.swarm.isEmpty else { return nil }
-        return await swarm.outage(context)
+        return await swarm.quickOutage(context)
     }
 
     package func logs(

@@ -340,7 +340,24 @@ package struct SwarmDriver: ServiceDriver {
         }
         let answer = info.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         if answer == "active true" { return nil }
-        return "this host's Docker engine is not a Swarm manager (swarm state: \(answer)); units with "
+        return Self.notAManager(answer)
+    }
+
+    /// The same question through the Engine API (`GET /info`): no `docker info` process before each deploy. Only when
+    /// the API cannot answer does it fall back to ``outage(_:)``.
+    package func quickOutage(_ context: DriverContext) async -> String? {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(context.environment) { _, new in new }
+        let api = DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
+        guard let role = try? await Task.detached(operation: { try api.swarmRole() }).value else {
+            return await outage(context)
+        }
+        if role.state == "active" && role.manager { return nil }
+        return Self.notAManager("\(role.state) \(role.manager)")
+    }
+
+    private static func notAManager(_ answer: String) -> String {
+        "this host's Docker engine is not a Swarm manager (swarm state: \(answer)); units with "
             + "\"engine\": \"swarm\" need one: run `docker swarm init` here, or join this node as a manager"
     }
 }

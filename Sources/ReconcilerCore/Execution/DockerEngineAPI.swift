@@ -53,6 +53,18 @@ package struct EngineContainer: Sendable, Equatable {
     }
 }
 
+/// This engine's place in a Swarm: its local node state (`active`, `inactive`, `pending`, `error`, `locked`) and
+/// whether it is a manager.
+package struct SwarmRole: Sendable, Equatable {
+    package let state: String
+    package let manager: Bool
+
+    package init(state: String, manager: Bool) {
+        self.state = state
+        self.manager = manager
+    }
+}
+
 /// The Docker Engine API over its unix socket (`DOCKER_HOST=unix://…`, else `/var/run/docker.sock`): the daemon
 /// asks it about every Compose container in one request per poll instead of running `docker` per unit.
 package struct DockerEngineAPI: Sendable {
@@ -137,6 +149,32 @@ package struct DockerEngineAPI: Sendable {
         let inspect = try JSONDecoder().decode(Inspect.self, from: response.body)
         let name = inspect.HostConfig?.RestartPolicy?.Name ?? ""
         return name.isEmpty ? "no" : name
+    }
+
+    /// The engine's Swarm role from `GET /info`: what `docker info --format '{{.Swarm.LocalNodeState}}
+    /// {{.Swarm.ControlAvailable}}'` prints, without starting a process.
+    package func swarmRole() throws -> SwarmRole {
+        requests.add()
+        let response = try client.send(method: "GET", path: "/info")
+        guard response.status == 200 else {
+            throw WireHTTPError(
+                endpoint: client.endpoint.description,
+                message: "GET /info answered \(response.status): \(response.text.prefix(200))"
+            )
+        }
+        return try Self.parseSwarmRole(response.body)
+    }
+
+    package static func parseSwarmRole(_ data: Data) throws -> SwarmRole {
+        struct Info: Decodable {
+            struct Swarm: Decodable {
+                let LocalNodeState: String?
+                let ControlAvailable: Bool?
+            }
+            let Swarm: Swarm?
+        }
+        let swarm = try JSONDecoder().decode(Info.self, from: data).Swarm
+        return SwarmRole(state: swarm?.LocalNodeState ?? "inactive", manager: swarm?.ControlAvailable ?? false)
     }
 
     package static func parseContainers(_ data: Data) throws -> [EngineContainer] {
