@@ -106,8 +106,9 @@ extension Repository {
         }
     }
 
-    /// Files of the index and of HEAD's tree: what git tracks in this work tree.
-    private func trackedPaths(_ repo: OpaquePointer) throws -> Set<String> {
+    /// Files of the index and of HEAD's tree: what git tracks in this work tree (the one reader of it, for the
+    /// checkout-safety check and ``trackedPaths(named:)``).
+    func trackedPaths(_ repo: OpaquePointer) throws -> Set<String> {
         var files = Set(try indexPaths(repo))
         let unborn = git_repository_head_unborn(repo)
         try check(unborn, "git_repository_head_unborn", context: workdir)

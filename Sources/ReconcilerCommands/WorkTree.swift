@@ -37,7 +37,7 @@ struct WorkTree {
         SecretsAudit.audit(
             units: units.ids.compactMap { units.units[$0] },
             workdir: repository.workdir,
-            trackedEnvFiles: try repository.indexedPaths(named: ".env")
+            trackedEnvFiles: try repository.trackedPaths(named: ".env")
         )
     }
 }

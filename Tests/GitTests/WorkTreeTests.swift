@@ -7,6 +7,25 @@ import Testing
     private func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
     private func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
+    /// A `.env` counts as tracked when it is staged, and still when it was removed from the index but HEAD has it.
+    @Test func trackedEnvFilesAreTheIndexsAndHEADs() throws {
+        let fixture = try GitFixture.make(files: [
+            "services/plex/.env": "TOKEN=x\n", "services/plex/compose.yml": "v1\n",
+        ])
+        defer { fixture.remove() }
+        let clone = fixture.clone
+        let repo = try Repository(at: clone)
+        #expect(try repo.trackedPaths(named: ".env") == ["services/plex/.env"])
+        // Untracked from the index only (`git rm --cached`): HEAD, the commit deployed, still holds it.
+        try GitFixture.git(["rm", "--quiet", "--cached", "services/plex/.env"], in: clone)
+        #expect(try repo.trackedPaths(named: ".env") == ["services/plex/.env"])
+        // Staged but never committed.
+        try GitFixture.write("A=1\n", to: ".env", in: clone)
+        try GitFixture.git(["add", "-f", ".env"], in: clone)
+        #expect(try repo.trackedPaths(named: ".env") == [".env", "services/plex/.env"])
+        #expect(try repo.trackedPaths(named: "compose.yml") == ["services/plex/compose.yml"])
+    }
+
     @Test func checkoutKeepsIgnoredAndUntrackedFilesAndDetachesHead() throws {
         let fixture = try GitFixture.make(files: [
             ".gitignore": ".env\n",
