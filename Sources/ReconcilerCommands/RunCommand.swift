@@ -70,7 +70,7 @@ struct RunCommand: AsyncParsableCommand {
                 reporter: LogReporter(logger: logger)
             )
             let reconciler = session.reconciler
-            let stateDirectory = (reconciler.store.path as NSString).deletingLastPathComponent
+            let stateDirectory = reconciler.store.directory
             let daemonLock: FileLock
             do {
                 daemonLock = try FileLock.acquire(path: "\(stateDirectory)/daemon.lock", command: "reconciler run")

@@ -25,7 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
                 Console.line(StableJSON.encode(report))
             } else {
                 Console.line(render(report))
-                let stateDirectory = (session.reconciler.store.path as NSString).deletingLastPathComponent
+                let stateDirectory = session.reconciler.store.directory
                 if let daemon = TriggerSocket.statusLine(stateDirectory: stateDirectory) { Console.line(daemon) }
             }
             return report.exitCode.rawValue

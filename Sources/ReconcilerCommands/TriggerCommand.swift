@@ -18,7 +18,7 @@ struct TriggerCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "trigger", locking: false)
-            let stateDirectory = (session.reconciler.store.path as NSString).deletingLastPathComponent
+            let stateDirectory = session.reconciler.store.directory
             _ = try TriggerSocket.send(stateDirectory: stateDirectory)
             Console.line("The daemon will poll now.")
             return 0

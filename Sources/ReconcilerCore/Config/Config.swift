@@ -9,6 +9,8 @@ package struct Config: Sendable, Equatable {
     package var remote = "origin"
     /// The branch whose head is deployed.
     package var branch = "main"
+    /// Where the last fetch left the remote branch's head: `refs/remotes/<remote>/<branch>`.
+    package var remoteTrackingRef: String { "refs/remotes/\(remote)/\(branch)" }
     /// How often the daemon polls the remote.
     package var pollInterval: Duration = .seconds(60)
     /// How long one fetch may take before it is abandoned (an extension to the contract).

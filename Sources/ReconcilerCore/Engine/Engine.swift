@@ -40,7 +40,7 @@ package struct Engine: Sendable {
 
     /// Where scratch copies live: `<state directory>/tmp` (0700), never the shared /tmp, since they hold `.env`
     /// copies.
-    package var scratchRoot: String { "\((ledger.store.path as NSString).deletingLastPathComponent)/tmp" }
+    package var scratchRoot: String { "\(ledger.store.directory)/tmp" }
 
     /// A new private scratch directory under ``scratchRoot``.
     package func scratch() throws -> ScratchDirectory { try ScratchDirectory(under: scratchRoot) }

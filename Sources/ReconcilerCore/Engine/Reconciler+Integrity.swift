@@ -7,15 +7,7 @@ extension Reconciler {
     /// Refuses a shallow clone (`git clone --depth`): without the branch's history a force-push cannot be told
     /// from a new commit, and a rollback cannot reach earlier commits.
     package func checkFullHistory(remote: String) throws {
-        guard try repository.isShallow() else { return }
-        let dir = repository.workdir
-        throw ReconcilerError(
-            .configuration,
-            """
-            the deploy clone \(dir) is shallow (cloned with --depth): the reconciler needs the branch's history to tell a new commit from a rewritten history and to roll back to earlier commits. Nothing was changed.
-            Fetch the whole history with `git -C \(dir) fetch --unshallow \(remote)`, then sync again.
-            """
-        )
+        try syncGate.checkFullHistory(remote: remote)
     }
 
     /// Refuses to start a deploy of `commit` while any of its objects cannot be read (a damaged loose object),

@@ -10,7 +10,7 @@ extension Reconciler {
         // A --host that hosts does not list would show an empty host: say so instead.
         let scope = try scope(config)
         builder.deployed = deployed
-        builder.remote = try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)")
+        builder.remote = try? repository.commit(for: config.remoteTrackingRef)
         builder.lastFinished = try store.lastFinishedDeployment()
         builder.running = try store.runningDeployments().first
         builder.degraded = try store.degraded()

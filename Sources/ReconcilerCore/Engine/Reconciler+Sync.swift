@@ -36,7 +36,7 @@ extension Reconciler {
             // Status shows it as an outage while it lasts; the newest commit known waits: the remote head as last
             // fetched, or the one an engine outage left waiting, or the deployed one.
             let waiting =
-                (try? repository.commit(for: "refs/remotes/\(config.remote)/\(config.branch)"))?.id
+                (try? repository.commit(for: config.remoteTrackingRef))?.id
                 ?? (try? store.outage())?.commit ?? (try? store.deployedCommit())
             try? ledger.fetchFailed(waiting: waiting, cause: DeploymentLedger.fetchOutagePrefix + message)
             throw ReconcilerError(
@@ -67,78 +67,54 @@ extension Reconciler {
         try checkNotDegraded()
         let config = try currentConfig()
         let head = try fetchRemoteHead(config)
-        return try await deployIfNew(head, trigger: trigger, dryRun: dryRun, acceptRewrite: acceptRewrite)
+        return try await deployIfNew(
+            head,
+            trigger: trigger,
+            dryRun: dryRun,
+            acceptRewrite: acceptRewrite,
+            config: config
+        )
     }
 
-    /// Deploys a fetched head unless it is deployed already, held, or known to fail (the part of `sync` after the
-    /// fetch; the daemon fetches on its own to tell fetch failures apart).
+    /// The checks before a sync deploys a fetched head (``SyncGate``), over this reconciler's repository and state.
+    package var syncGate: SyncGate {
+        SyncGate(repository: repository, store: store, runner: runner, scratchDirectory: "\(store.directory)/tmp")
+    }
+
+    /// Deploys a fetched head unless ``SyncGate`` says otherwise (the part of `sync` after the fetch; the daemon
+    /// fetches on its own to tell fetch failures apart), and records what the gate decided.
+    /// - Parameter config: The configuration in force, when the caller has read it already.
     package func deployIfNew(
         _ head: Commit,
         trigger: DeploymentTrigger,
         dryRun: Bool,
-        acceptRewrite: Bool = false
+        acceptRewrite: Bool = false,
+        config: Config? = nil
     ) async throws -> DeployOutcome {
+        let config = try config ?? currentConfig()
         let deployed = try deployedCommit()
-        if let deployed, deployed.id == head.id {
-            return .nothingToDo("up to date at \(head.id.short) \(head.summary)")
-        }
-        // Checked only when there is something to deploy: an idle poll stays as cheap as it was.
-        try checkFullHistory(remote: currentConfig().remote)
-        let accepting = try acceptRewrite || currentConfig().allowRewrite
-        if let refusal = try CommitPreflight.checkHistory(
-            head.id,
+        let decision = try await syncGate.check(
+            head: head,
             deployed: deployed?.id,
-            in: repository,
-            acceptRewrite: accepting
-        ) {
-            // Recorded once (status shows it); the next polls refuse it again without a new line in the history.
-            if !dryRun, try store.failure(of: head.id) == nil {
-                try ledger.refused(from: deployed?.id, to: head.id, trigger: trigger, message: refusal.description)
+            config: config,
+            acceptRewrite: acceptRewrite
+        )
+        if decision.releasesHold, !dryRun {
+            try ledger.releaseHold()
+            reporter.report(.info("The remote moved past the held commit; hold released."))
+        }
+        switch decision.verdict {
+        case .skip(let why):
+            return .nothingToDo(why)
+        case .refuse(let code, let message, let record):
+            if record, !dryRun {
+                try ledger.refused(from: deployed?.id, to: head.id, trigger: trigger, message: message)
             }
-            throw ReconcilerError(refusal.exitCode, refusal.description)
+            throw ReconcilerError(code, message)
+        case .deploy:
+            try checkDrift()
+            return try await deploy(to: head, trigger: trigger, dryRun: dryRun)
         }
-        if let hold = try store.hold() {
-            if hold.commit == head.id {
-                return .nothingToDo(
-                    "held: \(head.id.short) was rolled back from (\(hold.reason)); it is not deployed again until the remote moves or `reconciler resume`"
-                )
-            }
-            if !dryRun {
-                try ledger.releaseHold()
-                reporter.report(.info("The remote moved past the held commit; hold released."))
-            }
-        }
-        if let failure = try store.failure(of: head.id),
-            !(accepting && failure.reason.hasPrefix(CommitPreflight.rewritePrefix))
-        {
-            return .nothingToDo(
-                "\(head.id.short) failed on \(failure.at.formatted(.iso8601)) and is not retried: \(failure.reason)\nPush a fix, or `reconciler resume` to retry it."
-            )
-        }
-        // Only a head signed by a trusted key is deployed (verify.mode "head" in the host file).
-        let verify = try currentConfig().verify
-        let scratch = "\((store.path as NSString).deletingLastPathComponent)/tmp"
-        if verify.mode == .head {
-            try FileManager.default.createDirectory(
-                atPath: scratch,
-                withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700]
-            )
-        }
-        if let refusal = try await CommitPreflight.checkSignature(
-            head.id,
-            in: repository,
-            verify: verify,
-            runner: runner,
-            scratchDirectory: scratch
-        ) {
-            if !dryRun {
-                try ledger.refused(from: deployed?.id, to: head.id, trigger: trigger, message: refusal.description)
-            }
-            throw ReconcilerError(refusal.exitCode, refusal.description)
-        }
-        try checkDrift()
-        return try await deploy(to: head, trigger: trigger, dryRun: dryRun)
     }
 
     /// What deploying `target` over `source` does: ``Planner`` on the diff, with the driver asked which of the
@@ -158,7 +134,7 @@ extension Reconciler {
     /// branch head as last fetched), without side effects.
     package func plan(from: String?, to: String?) async throws -> Plan {
         let config = try currentConfig()
-        let toRevision = to ?? "refs/remotes/\(config.remote)/\(config.branch)"
+        let toRevision = to ?? config.remoteTrackingRef
         let target: Commit
         do {
             target = try repository.commit(for: toRevision)
@@ -338,7 +314,7 @@ extension Reconciler {
         if outcome == .succeeded {
             // Hold the remote head the operator stepped away from, so the next sync does not undo the rollback.
             let config = try currentConfig()
-            let remoteRef = "refs/remotes/\(config.remote)/\(config.branch)"
+            let remoteRef = config.remoteTrackingRef
             let held = (try? repository.commit(for: remoteRef))?.id ?? left?.id
             if let held {
                 try ledger.hold(held, reason: "rolled back to \(target.id.short) by an operator")

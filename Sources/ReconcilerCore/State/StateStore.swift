@@ -22,6 +22,8 @@ package final class StateStore: Sendable {
 
     /// The database file.
     package let path: String
+    /// The state directory holding it (the scratch, the trigger socket and the lock live there too).
+    package var directory: String { (path as NSString).deletingLastPathComponent }
     let queue: DatabaseQueue
 
     /// Opens (creating it if needed) the state database in `directory` and brings its schema up to date.
