@@ -12,8 +12,16 @@ struct SelfRestartTests {
         defer { dir.remove() }
         let old = dir.appending("old.service")
         let new = dir.appending("new.service")
-        try "ExecStart=/nix/store/aaa-reconciler/bin/reconciler run\n".write(toFile: old, atomically: true, encoding: .utf8)
-        try "ExecStart=/nix/store/bbb-reconciler/bin/reconciler run\n".write(toFile: new, atomically: true, encoding: .utf8)
+        try "ExecStart=/nix/store/aaa-reconciler/bin/reconciler run\n".write(
+            toFile: old,
+            atomically: true,
+            encoding: .utf8
+        )
+        try "ExecStart=/nix/store/bbb-reconciler/bin/reconciler run\n".write(
+            toFile: new,
+            atomically: true,
+            encoding: .utf8
+        )
         let unit = dir.appending("homelab-reconciler.service")
         try FileManager.default.createSymbolicLink(atPath: unit, withDestinationPath: old)
         let executable = dir.appending("reconciler")

@@ -96,7 +96,8 @@ let
     ) cfg.notify
   );
 
-  dropNulls = lib.filterAttrs (_: value: value != null);
+  # Unset keys are left out; so is the module system's own `_module` of a submodule's value.
+  dropNulls = lib.filterAttrs (name: value: value != null && name != "_module");
 
   # The host-side configuration (--config): only paths and settings, never a secret's content, so it may live in
   # the store. Keys override reconciler.json's key by key (docs/configuration.md); the host-only ones live here.

@@ -83,7 +83,7 @@ package final class PollLoop: Service, Sendable {
             await cycle(trigger)
             if wakeup.isClosed { break }
             if let why = selfRestart?.reason() {
-                logger.notice("restarting: the loop stops so systemd starts the new daemon", metadata: ["why": "\(why)"])
+                logger.notice("restarting: the loop stops so systemd starts the new one", metadata: ["why": "\(why)"])
                 break
             }
             // Fetch failures and engine outages back off alike: the world needs time, not more polls.

@@ -31,7 +31,8 @@ package struct SelfRestart: Sendable {
     }
 
     /// The watch the environment asks for: `RECONCILER_UNIT_FILE` and the running executable; nil without it.
-    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self? {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Self?
+    {
         guard let unit = environment["RECONCILER_UNIT_FILE"], !unit.isEmpty else { return nil }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
         return SelfRestart(unitFile: unit, executable: executable.replacingOccurrences(of: " (deleted)", with: ""))
