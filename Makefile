@@ -22,7 +22,7 @@ TEST_ARGS ?=
 # Findings fail the lint; make lint LINT_FLAGS= only reports them
 LINT_FLAGS ?= --strict
 
-.PHONY: build test lint install demo bench clean swift-toolchain release-flags
+.PHONY: build test lint install demo bench clean swift-toolchain release-flags nix-deps
 
 swift-toolchain:
 	@command -v $(SWIFT) >/dev/null || { echo "make: $(SWIFT) not found on PATH nor in /opt/swift/usr/bin" >&2; exit 1; }
@@ -65,6 +65,11 @@ demo: swift-toolchain
 
 bench: swift-toolchain
 	@scripts/bench.sh
+
+# nix/swiftpm-deps.nix (the Nix package's pinned Swift dependencies) from Package.resolved: run after a
+# dependency changes (swift package resolve first). docs/running.md#nix.
+nix-deps: swift-toolchain
+	@scripts/nix-deps.sh
 
 # The flags `make install` builds with, for scripts/bench.sh (which measures that binary).
 release-flags:

@@ -6,14 +6,26 @@
 
   inputs = {
     nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.05";
+    # The reconciler: the flake at this repository's root (its package is built with its own nixpkgs, which has
+    # Swift 6.2). Its overlay gives pkgs.homelab-reconciler, the default package of modules/reconciler.nix.
+    # A homelab repository without the reconciler's source uses "github:OWNER/REPO" of the reconciler instead.
+    reconciler.url = "path:..";
   };
 
   outputs =
-    { self, nixpkgs, ... }:
+    {
+      self,
+      nixpkgs,
+      reconciler,
+      ...
+    }:
     {
       nixosConfigurations.homelab-hl15 = nixpkgs.lib.nixosSystem {
         system = "x86_64-linux";
-        modules = [ ./configuration.nix ];
+        modules = [
+          ./configuration.nix
+          { nixpkgs.overlays = [ reconciler.overlays.default ]; }
+        ];
       };
     };
 }

@@ -16,6 +16,8 @@ package final class PollLoop: Service, Sendable {
     let options: DaemonOptions
     private let budget: Mutex<HealBudget>
     private let fetchFailureNotified = Mutex(false)
+    /// The unit file and executable this daemon started from (SelfRestart.swift); nil: not watched.
+    let selfRestart = SelfRestart.fromEnvironment()
 
     package init(
         engine: any DeployEngine,
@@ -80,6 +82,10 @@ package final class PollLoop: Service, Sendable {
         while !wakeup.isClosed {
             await cycle(trigger)
             if wakeup.isClosed { break }
+            if let why = selfRestart?.reason() {
+                logger.notice("restarting: the loop stops so systemd starts the new one", metadata: ["why": "\(why)"])
+                break
+            }
             // Fetch failures and engine outages back off alike: the world needs time, not more polls.
             let delay = schedule.nextDelay(consecutiveFailures: state.snapshot.backingOff)
             state.update { $0.nextPollAt = Date().addingTimeInterval(delay.seconds) }
