@@ -1,12 +1,10 @@
 import Foundation
-import Logging
 import ReconcilerCore
 import ReconcilerTesting
-import Synchronization
 import Testing
 
 /// Masking hides secrets and nothing else: values the committed `.env.example` publishes are not secrets, short
-/// values are never masked, and the identifiers the reconciler writes into its log metadata stay whole.
+/// values are never masked.
 @Suite struct MaskingScopeTests {
     /// A `.env` value equal to the one its `.env.example` commits for the same key is public; the same value under
     /// another key, or a key whose value differs from the example's, is still a secret.
@@ -45,31 +43,4 @@ import Testing
         masker.addEnvFile("DB_USER=db\nAPP=app\nPIN=123\nLONGER=abcd\n")
         #expect(masker.mask("db database app application 123 1234 abcd") == "db database app application 123 1234 ***")
     }
-
-    /// Log metadata the reconciler sets itself (`unit`, `commit` …) is escaped, never masked; other values are.
-    @Test func structuredLogMetadataIsNotMasked() {
-        let sink = EventSink()
-        let masker = SecretMasker(["immich", "hunter2-secret"])
-        let logger = Logger(label: "test") { _ in MaskingLogHandler(sink, masker: masker) }
-        logger.warning(
-            "immich failed: hunter2-secret",
-            metadata: ["unit": "immich", "commit": "0123abcd", "error": "user immich: hunter2-secret"]
-        )
-        let event = sink.events.withLock { $0.first }
-        #expect(event?.message.description == "*** failed: ***")
-        #expect(event?.metadata?["unit"] == "immich")
-        #expect(event?.metadata?["error"] == "user ***: ***")
-    }
-}
-
-/// Keeps what reaches it.
-private final class EventSink: LogHandler, @unchecked Sendable {
-    let events = Mutex<[LogEvent]>([])
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-    func log(event: LogEvent) { events.withLock { $0.append(event) } }
 }

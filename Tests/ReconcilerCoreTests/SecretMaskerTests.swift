@@ -213,4 +213,19 @@ private final class LineLog: Sendable {
         #expect(event?.metadata?["process.argv"] == "docker compose up")
         #expect(sink.metadata["error"] == "plex ***")
     }
+
+    /// Log metadata the reconciler sets itself (`unit`, `commit` …) is escaped, never masked; other values are.
+    @Test func structuredLogMetadataIsNotMasked() {
+        let sink = Sink()
+        let masker = SecretMasker(["immich", "hunter2-secret"])
+        let logger = Logger(label: "test") { _ in MaskingLogHandler(sink, masker: masker) }
+        logger.warning(
+            "immich failed: hunter2-secret",
+            metadata: ["unit": "immich", "commit": "0123abcd", "error": "user immich: hunter2-secret"]
+        )
+        let event = sink.events.withLock { $0.first }
+        #expect(event?.message.description == "*** failed: ***")
+        #expect(event?.metadata?["unit"] == "immich")
+        #expect(event?.metadata?["error"] == "user ***: ***")
+    }
 }

@@ -59,25 +59,14 @@ final class RawHTTPReceiver {
             stdout: "\(dir)/server.log",
             stderr: "\(dir)/server.log"
         )
-        var found: Int?
-        for _ in 0..<300 {
-            if let text = try? String(contentsOfFile: "\(dir)/port", encoding: .utf8), let port = Int(text) {
-                found = port
-                break
-            }
-            guard server.isRunning else { break }
-            usleep(20_000)
-        }
-        guard let found else {
-            server.kill(SIGKILL)
-            _ = server.wait()
+        guard let found = awaitPortFile(in: dir, of: server) else {
             directory.remove()
             throw TLSReceiver.StartFailure(description: "the raw HTTP test receiver did not start")
         }
         port = found
     }
 
-    /// Every request received so far, in order, as the bytes that arrived (ISO Latin 1, so every byte shows).
+    /// Every request received so far, in order, as the bytes that arrived.
     func requests() -> [String] {
         guard let text = try? String(contentsOfFile: directory.appending("requests"), encoding: .utf8) else {
             return []
@@ -103,4 +92,19 @@ final class RawHTTPReceiver {
         _ = server.wait()
         directory.remove()
     }
+}
+
+/// The port a test receiver script writes to `<directory>/port` once it listens, or nil (the script killed) when it
+/// exits or does not write it within six seconds.
+func awaitPortFile(in directory: String, of server: SpawnedProcess) -> Int? {
+    for _ in 0..<300 {
+        if let text = try? String(contentsOfFile: "\(directory)/port", encoding: .utf8), let port = Int(text) {
+            return port
+        }
+        guard server.isRunning else { break }
+        usleep(20_000)
+    }
+    server.kill(SIGKILL)
+    _ = server.wait()
+    return nil
 }
