@@ -102,7 +102,10 @@ struct NotifyHostOnlyRigTests {
         #expect(allowed.status == 0, "the host file may set it: \(allowed.output)")
 
         try FileManager.default.removeItem(atPath: lab.homelab.dir.appending("host-config.json"))
-        let config = lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]], extra: #""notify": [\#(entry)]"#)
+        let config = lab.homelab.config(
+            units: [lab.app: [lab.db], lab.web: [lab.app]],
+            extra: #""notify": [\#(entry)]"#
+        )
         try lab.homelab.commit(["reconciler.json": config], message: "notify through a command")
         let sync = try lab.run("sync")
         #expect(sync.status == 1, "\(sync.output)")
