@@ -2,12 +2,30 @@ import Foundation
 import ReconcilerCore
 
 /// Writes whole lines to stdout/stderr, unbuffered, so parallel steps never interleave within a line.
-/// Every line is masked (``SecretMasker/shared``) and its terminal control characters escaped before it is written.
+///
+/// Two kinds of output, masked differently:
+/// - free text (``line(_:)``, ``error(_:)``, ``warning(_:)``): messages that may quote tool output or errors from
+///   outside; every line is masked whole (``SecretMasker/shared``).
+/// - documents the reconciler renders itself (``document(_:)``, ``documentError(_:)``: `--json`, tables): masked
+///   field by field before they are rendered (``FreeTextMaskable``, ``masked(_:)``), then written as they are, so
+///   unit ids, project names, paths and commit ids stay whole.
+///
+/// Both escape terminal control characters.
 enum Console {
-    /// What is written for `text`: secrets masked, control characters (an `ESC ]0;` that retitles the terminal)
-    /// escaped, newlines and tabs kept.
+    /// What is written for free text `text`: secrets masked, control characters (an `ESC ]0;` that retitles the
+    /// terminal) escaped, newlines and tabs kept.
     static func safe(_ text: String) -> String {
         TerminalText.escape(SecretMasker.shared.mask(text))
+    }
+
+    /// `value` with its free-text fields masked by the run's masker, ready for ``document(_:)``.
+    static func masked<Value: FreeTextMaskable>(_ value: Value) -> Value {
+        value.masked(by: SecretMasker.shared)
+    }
+
+    /// `text` masked by the run's masker, for a free-text field of a document.
+    static func masked(_ text: String) -> String {
+        SecretMasker.shared.mask(text)
     }
 
     static func line(_ text: String) {
@@ -20,6 +38,16 @@ enum Console {
 
     static func warning(_ text: String) {
         FileHandle.standardError.write(Data(("warning: " + safe(text) + "\n").utf8))
+    }
+
+    /// Writes a document whose free-text fields are masked already: control characters escaped, nothing masked.
+    static func document(_ text: String) {
+        FileHandle.standardOutput.write(Data((TerminalText.escape(text) + "\n").utf8))
+    }
+
+    /// ``document(_:)`` on stderr, as an error line.
+    static func documentError(_ text: String) {
+        FileHandle.standardError.write(Data(("error: " + TerminalText.escape(text) + "\n").utf8))
     }
 }
 
@@ -35,18 +63,20 @@ struct ConsoleReporter: ProgressReporter {
         case .warning(let text):
             Console.warning(text)
         case .plan(let plan):
-            Console.line(PlanTable.render(plan))
+            Console.document(PlanTable.render(Console.masked(plan)))
         case .stepStarted(let phase, let unit, let action):
-            Console.line("\(prefix(phase))→ \(unit) \(action) …")
+            Console.document("\(prefix(phase))→ \(unit) \(action) …")
         case .stepWaiting(let unit, let elapsed, let detail):
-            Console.line("    … \(unit): waiting \(ConfigDuration.format(elapsed.rounded())) for \(detail)")
+            Console.document(
+                "    … \(unit): waiting \(ConfigDuration.format(elapsed.rounded())) for \(Console.masked(detail))"
+            )
         case .stepFinished(let phase, let unit, let action, let ok, let message, let duration):
             let mark = ok ? "✓" : "✗"
-            Console.line(
-                "\(prefix(phase))\(mark) \(unit) \(action): \(message) (\(ConfigDuration.format(duration.rounded(to: 0.1))))"
+            Console.document(
+                "\(prefix(phase))\(mark) \(unit) \(action): \(Console.masked(message)) (\(ConfigDuration.format(duration.rounded(to: 0.1))))"
             )
         case .output(let unit, let line):
-            if verbose { Console.line("    [\(unit)] \(line)") }
+            if verbose { Console.document("    [\(unit)] \(Console.masked(line))") }
         }
     }
 

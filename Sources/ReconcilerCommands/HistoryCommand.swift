@@ -20,13 +20,13 @@ struct HistoryCommand: AsyncParsableCommand {
     func run() async throws {
         try await runCommand {
             let session = try Session.open(global, command: "history", locking: false, reporter: SilentReporter())
-            let records = try session.reconciler.history(limit: limit)
+            let records = try session.reconciler.history(limit: limit).map(Console.masked)
             let host = session.reconciler.hostName()
             if json {
-                Console.line(StableJSON.encode(records.map { HistoryEntry($0, host: host) }))
+                Console.document(StableJSON.encode(records.map { HistoryEntry($0, host: host) }))
                 return 0
             }
-            if let host { Console.line("host \(host)") }
+            if let host { Console.document("host \(host)") }
             if records.isEmpty { Console.line("No deployments yet.") }
             for d in records {
                 let from = d.fromCommit?.short ?? "(none)"
@@ -34,12 +34,12 @@ struct HistoryCommand: AsyncParsableCommand {
                     d.endedAt.map {
                         " in \(ConfigDuration.format(.milliseconds(Int64($0.timeIntervalSince(d.startedAt) * 1000))))"
                     } ?? ""
-                Console.line(
+                Console.document(
                     "#\(d.id) \(d.startedAt.formatted(.iso8601)) \(d.trigger.rawValue) \(from) → \(d.toCommit.short): \(d.result.rawValue)\(took)"
                 )
-                if let m = d.message { Console.line("    \(m.replacingOccurrences(of: "\n", with: "\n    "))") }
+                if let m = d.message { Console.document("    \(m.replacingOccurrences(of: "\n", with: "\n    "))") }
                 for s in d.steps {
-                    Console.line(
+                    Console.document(
                         "    \(s.phase.rawValue) \(s.unit) \(s.action.rawValue): \(s.result.rawValue)\(s.message.map { " — \($0.split(separator: "\n").first ?? "")" } ?? "")"
                     )
                 }

@@ -24,7 +24,8 @@ struct PlanCommand: AsyncParsableCommand {
         try await runCommand {
             let session = try Session.open(global, command: "plan", locking: false, reporter: SilentReporter())
             let plan = try await session.reconciler.plan(from: from, to: to)
-            Console.line(json ? plan.json() : PlanTable.render(plan))
+            let shown = Console.masked(plan)
+            Console.document(json ? shown.json() : PlanTable.render(shown))
             return 0
         }
     }

@@ -21,12 +21,13 @@ struct StatusCommand: AsyncParsableCommand {
         try await runCommand {
             let session = try Session.open(global, command: "status", locking: false, reporter: SilentReporter())
             let report = try await session.reconciler.status()
+            let shown = Console.masked(report)
             if json {
-                Console.line(StableJSON.encode(report))
+                Console.document(StableJSON.encode(shown))
             } else {
-                Console.line(render(report))
+                Console.document(render(shown))
                 let stateDirectory = session.reconciler.store.directory
-                if let daemon = TriggerSocket.statusLine(stateDirectory: stateDirectory) { Console.line(daemon) }
+                if let daemon = TriggerSocket.statusLine(stateDirectory: stateDirectory) { Console.document(daemon) }
             }
             return report.exitCode.rawValue
         }

@@ -26,7 +26,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 Console.line("All checks passed.")
                 return 0
             }
-            for f in failures { Console.error("\(f.unit): \(f.message)") }
+            for f in failures.map(Console.masked) { Console.documentError("\(f.unit): \(f.message)") }
             return ReconcilerError.ExitCode.configuration.rawValue
         }
     }

@@ -114,7 +114,7 @@ import Testing
             ),
             (
                 #"{"notify": [{"url": "https://a.example"}, {"url": "https://b.example", "fmt": "ntfy"}]}"#,
-                "reconciler.json: notify[1].fmt: unknown key; known keys: url, format, kind, events, command, secretFile, tokenFile"
+                "reconciler.json: notify[1].fmt: unknown key; known keys: url, urlFile, format, kind, events, command, secretFile, tokenFile"
             ),
             (
                 #"{"webhook": {"secret": "hunter2"}}"#,

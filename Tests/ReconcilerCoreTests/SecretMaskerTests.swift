@@ -202,7 +202,7 @@ private final class LineLog: Sendable {
         let sink = Sink()
         let masker = SecretMasker(["hunter2-secret"])
         var logger = Logger(label: "test") { _ in MaskingLogHandler(sink, masker: masker) }
-        logger[metadataKey: "unit"] = "plex hunter2-secret"
+        logger[metadataKey: "error"] = "plex hunter2-secret"
         logger.warning(
             "compose said: invalid containerPort: hunter2-secret \u{1B}]0;owned\u{07}",
             metadata: ["process.argv": "docker compose up", "tail": .array(["x hunter2-secret"])]
@@ -211,6 +211,21 @@ private final class LineLog: Sendable {
         #expect(event?.message.description == "compose said: invalid containerPort: *** \\x1B]0;owned\\x07")
         #expect(event?.metadata?["tail"] == .array(["x ***"]))
         #expect(event?.metadata?["process.argv"] == "docker compose up")
-        #expect(sink.metadata["unit"] == "plex ***")
+        #expect(sink.metadata["error"] == "plex ***")
+    }
+
+    /// Log metadata the reconciler sets itself (`unit`, `commit` …) is escaped, never masked; other values are.
+    @Test func structuredLogMetadataIsNotMasked() {
+        let sink = Sink()
+        let masker = SecretMasker(["immich", "hunter2-secret"])
+        let logger = Logger(label: "test") { _ in MaskingLogHandler(sink, masker: masker) }
+        logger.warning(
+            "immich failed: hunter2-secret",
+            metadata: ["unit": "immich", "commit": "0123abcd", "error": "user immich: hunter2-secret"]
+        )
+        let event = sink.events.withLock { $0.first }
+        #expect(event?.message.description == "*** failed: ***")
+        #expect(event?.metadata?["unit"] == "immich")
+        #expect(event?.metadata?["error"] == "user ***: ***")
     }
 }

@@ -93,18 +93,7 @@ final class TLSReceiver {
             stdout: "\(dir)/server.log",
             stderr: "\(dir)/server.log"
         )
-        var found: Int?
-        for _ in 0..<300 {
-            if let text = try? String(contentsOfFile: "\(dir)/port", encoding: .utf8), let port = Int(text) {
-                found = port
-                break
-            }
-            guard server.isRunning else { break }
-            usleep(20_000)
-        }
-        guard let found else {
-            server.kill(SIGKILL)
-            server.wait()
+        guard let found = awaitPortFile(in: dir, of: server) else {
             let log = (try? String(contentsOfFile: "\(dir)/server.log", encoding: .utf8)) ?? ""
             directory.remove()
             throw StartFailure(description: "the HTTPS test receiver did not start: \(log)")

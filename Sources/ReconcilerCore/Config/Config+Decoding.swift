@@ -74,7 +74,7 @@ extension Config {
 }
 
 /// Reads typed values out of a JSON tree, naming the key path of every fault.
-private struct ConfigReader {
+struct ConfigReader {
     let source: String
 
     func error(_ code: ConfigError.Code, _ keyPath: String?, _ message: String) -> ConfigError {
@@ -170,7 +170,7 @@ private struct ConfigReader {
             let object = try object(
                 element,
                 at: keyPath,
-                known: ["url", "format", "kind", "events", "command", "secretFile", "tokenFile"]
+                known: ["url", "urlFile", "format", "kind", "events", "command", "secretFile", "tokenFile"]
             )
             var kind = NotifyTarget.Kind.webhook
             if let value = object["format"] {
@@ -200,21 +200,7 @@ private struct ConfigReader {
                 }
                 target.command = try command(value, at: "\(keyPath).command")
             } else {
-                guard let urlValue = object["url"] else {
-                    throw error(.missingKey, "\(keyPath).url", "missing; every notify target needs a url")
-                }
-                let url = try string(urlValue, at: "\(keyPath).url")
-                guard let scheme = url.range(of: "://"),
-                    ["http", "https"].contains(url[..<scheme.lowerBound].lowercased()),
-                    !url[scheme.upperBound...].isEmpty
-                else {
-                    throw error(
-                        .invalidValue,
-                        "\(keyPath).url",
-                        "expected an http:// or https:// URL, found \"\(url)\""
-                    )
-                }
-                target.url = url
+                try notifyDestination(object, at: keyPath, into: &target)
             }
             if let value = object["format"], case .string(let name) = value,
                 let format = NotifyTarget.Format(rawValue: name)

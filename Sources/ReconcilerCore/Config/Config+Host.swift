@@ -76,6 +76,7 @@ extension Config {
                         + "the repository"
                 )
             }
+            try checkRepositoryNotify(root, source: repoSource)
             _ = try decode(root, source: repoSource)
             merged = root
             sources.append(repoSource)

@@ -133,8 +133,10 @@ package struct NotifyTarget: Sendable, Equatable {
         "recovered",
     ]
 
-    /// Where to send; empty for `command`.
+    /// Where to send; empty for `command` and with ``urlFile``.
     package var url: String
+    /// A file holding the URL (`urlFile`, host-only), read at each send: a Discord or ntfy URL carries its token.
+    package var urlFile: String? = nil
     package var format: Format
     package var kind: Kind
     /// Event names from `eventNames`; empty = every event.

@@ -59,6 +59,18 @@ package struct WireHTTPClient: Sendable {
         headers: [(String, String)] = [],
         body: Data = Data()
     ) throws(WireHTTPError) -> WireHTTPResponse {
+        // A request line or header that holds a line break (or a space in the target) would let its text write
+        // more headers or a second request: refused before anything is sent.
+        guard !path.isEmpty, !path.utf8.contains(where: { $0 <= 0x20 || $0 == 0x7F }) else {
+            throw WireHTTPError(
+                endpoint: endpoint.description,
+                message: "the request target holds a control character or a space"
+            )
+        }
+        for (name, value) in headers
+        where "\(name)\(value)".utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+            throw WireHTTPError(endpoint: endpoint.description, message: "header `\(name)` holds a line break")
+        }
         let fd = try connect()
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nConnection: close\r\n"

@@ -1,13 +1,20 @@
 import Logging
 
 /// A log handler that masks secrets and escapes control characters in every message and metadata value before
-/// handing the event to the handler it wraps: where log lines leave the program.
+/// handing the event to the handler it wraps: where log lines leave the program. The values of the structured
+/// metadata keys the reconciler sets itself (``structuredKeys``: `unit`, `commit` …) are escaped, never masked, so
+/// a `.env` value equal to a unit id does not hide the unit a line is about.
 ///
 /// `LoggingSystem.bootstrap { label in MaskingLogHandler(StreamLogHandler.standardError(label: label), masker: masker) }`
 /// (in the executable, which alone bootstraps logging), or `Logger(label:) { MaskingLogHandler(…) }` per logger.
 package struct MaskingLogHandler: LogHandler {
     package var wrapped: any LogHandler
     package let masker: SecretMasker
+
+    /// Metadata keys whose values are identifiers the reconciler writes (unit ids, commit ids, phases, results).
+    package static let structuredKeys: Set<String> = [
+        "unit", "commit", "trigger", "result", "phase", "action", "path", "project", "deploy.id",
+    ]
 
     /// - Parameters:
     ///   - wrapped: The handler that writes (stderr, a file).
@@ -20,7 +27,7 @@ package struct MaskingLogHandler: LogHandler {
     package func log(event: LogEvent) {
         var event = event
         event.message = Logger.Message(stringLiteral: clean(event.message.description))
-        event.metadata = event.metadata?.mapValues(clean)
+        event.metadata = event.metadata.map(clean)
         wrapped.log(event: event)
     }
 
@@ -31,12 +38,12 @@ package struct MaskingLogHandler: LogHandler {
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue.map(clean) }
+        set { wrapped[metadataKey: key] = newValue.map { clean($0, key: key) } }
     }
 
     package var metadata: Logger.Metadata {
         get { wrapped.metadata }
-        set { wrapped.metadata = newValue.mapValues(clean) }
+        set { wrapped.metadata = clean(newValue) }
     }
 
     package var logLevel: Logger.Level {
@@ -46,6 +53,19 @@ package struct MaskingLogHandler: LogHandler {
 
     private func clean(_ text: String) -> String {
         TerminalText.escape(masker.mask(text))
+    }
+
+    private func clean(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        Dictionary(uniqueKeysWithValues: metadata.map { ($0.key, clean($0.value, key: $0.key)) })
+    }
+
+    private func clean(_ value: Logger.Metadata.Value, key: String) -> Logger.Metadata.Value {
+        guard Self.structuredKeys.contains(key) else { return clean(value) }
+        switch value {
+        case .string(let text): return .string(TerminalText.escape(text))
+        case .stringConvertible(let convertible): return .string(TerminalText.escape(convertible.description))
+        default: return clean(value)
+        }
     }
 
     private func clean(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {

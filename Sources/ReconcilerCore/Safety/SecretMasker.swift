@@ -45,16 +45,32 @@ package final class SecretMasker: Sendable {
 
     /// Masks every value of a dotenv file, the way Compose may echo it: as written, without its quotes, without
     /// only the opening quote (an unterminated quote: Compose prints `unterminated quoted value "<value>`), and
-    /// with `\"` unescaped.
-    /// - Parameter text: The file's content.
-    package func addEnvFile(_ text: String) {
-        for value in Self.envValues(text) { add(value) }
+    /// with `\"` unescaped. A value equal to the one `example` (the committed `.env.example` beside it) gives the
+    /// same key is public already and is not added.
+    ///
+    /// This is the one door for dotenv secrets, decrypted `.env.sops` content included: pass the decrypted
+    /// dotenv text and the example's text.
+    /// - Parameters:
+    ///   - text: The file's content.
+    ///   - example: The content of the committed example for it, if there is one.
+    package func addEnvFile(_ text: String, example: String? = nil) {
+        let published = Dictionary(
+            (example.map(Self.envEntries) ?? []).map { ($0.key, $0.value) },
+            uniquingKeysWith: { _, last in last }
+        )
+        for entry in Self.envEntries(text) where published[entry.key] != entry.value {
+            for spelling in entry.spellings { add(spelling) }
+        }
     }
 
-    /// ``addEnvFile(_:)`` for the file at `path`; a missing or unreadable file adds nothing.
+    /// ``addEnvFile(_:example:)`` for the file at `path`, with `<path>.example` (`.env.example` beside `.env`) as
+    /// its example when it exists; a missing or unreadable file adds nothing.
     package func addEnvFile(atPath path: String) {
         guard let data = FileManager.default.contents(atPath: path) else { return }
-        addEnvFile(String(decoding: data, as: UTF8.self))
+        let example = FileManager.default.contents(atPath: path + ".example").map {
+            String(decoding: $0, as: UTF8.self)
+        }
+        addEnvFile(String(decoding: data, as: UTF8.self), example: example)
     }
 
     /// Masks the password of `url` (`https://user:password@host/…`), if it has one.
@@ -94,31 +110,49 @@ package final class SecretMasker: Sendable {
         return true
     }
 
+    /// One assignment of a dotenv file: its key, its value as Compose reads it (unquoted, without a trailing
+    /// comment), and every spelling of it Compose might print.
+    struct EnvEntry {
+        let key: String
+        let value: String
+        let spellings: [String]
+    }
+
     /// Every spelling of every value in a dotenv file that Compose might print.
     static func envValues(_ text: String) -> [String] {
-        var values: [String] = []
+        envEntries(text).flatMap(\.spellings)
+    }
+
+    static func envEntries(_ text: String) -> [EnvEntry] {
+        var entries: [EnvEntry] = []
         for rawLine in text.split(whereSeparator: \.isNewline) {
             var line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = String(line.dropFirst("export ".count)) }
             guard let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
             let raw = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
             guard !raw.isEmpty else { continue }
-            values.append(raw)
+            var values = [raw]
+            var value = raw
             if let quote = raw.first, quote == "\"" || quote == "'" {
                 let opened = String(raw.dropFirst())
                 values.append(opened)
+                value = opened
                 if let close = opened.lastIndex(of: quote) {
                     let inner = String(opened[..<close])
                     values.append(inner)
                     values.append(inner.replacingOccurrences(of: "\\\"", with: "\""))
                     values.append(inner.replacingOccurrences(of: "\\n", with: "\n"))
+                    value = inner
                 }
             } else if let comment = raw.range(of: " #") {
-                values.append(raw[..<comment.lowerBound].trimmingCharacters(in: .whitespaces))
+                value = raw[..<comment.lowerBound].trimmingCharacters(in: .whitespaces)
+                values.append(value)
             }
+            entries.append(EnvEntry(key: key, value: value, spellings: values))
         }
-        return values
+        return entries
     }
 }
 

@@ -21,7 +21,7 @@ package struct StatusRoutes: Sendable {
         router.get("/healthz") { _, _ in healthz() }
         router.get("/status") { _, _ in try await status() }
         router.get("/metrics") { _, _ in
-            Reply.text(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            Reply.text(.ok, metrics.render(), contentType: "text/plain; version=0.0.4; charset=utf-8", masked: false)
         }
         router.get("/") { _, _ in try await page() }
     }
@@ -38,23 +38,24 @@ package struct StatusRoutes: Sendable {
 
     /// `status --json` with the daemon's own fields under `daemon`.
     func statusObject() async throws -> [String: Any] {
-        let report = try await engine.status()
+        let report = try await engine.status().masked(by: .shared)
         var object = try Self.jsonObject(report)
-        var daemon = try Self.jsonObject(state.snapshot)
+        var daemon = try Self.jsonObject(state.snapshot.masked(by: .shared))
         daemon["pid"] = Int(getpid())
         object["daemon"] = daemon
         return object
     }
 
     func status() async throws -> Response {
-        Reply.json(.ok, try await statusObject())
+        Reply.json(.ok, try await statusObject(), masked: false)
     }
 
     func page() async throws -> Response {
-        let report = try await engine.status()
-        let history = (try? engine.history(limit: 20)) ?? []
-        let html = StatusPage.render(report: report, daemon: state.snapshot, history: history)
-        return Reply.text(.ok, html, contentType: "text/html; charset=utf-8")
+        let masker = SecretMasker.shared
+        let report = try await engine.status().masked(by: masker)
+        let history = ((try? engine.history(limit: 20)) ?? []).map { $0.masked(by: masker) }
+        let html = StatusPage.render(report: report, daemon: state.snapshot.masked(by: masker), history: history)
+        return Reply.text(.ok, html, contentType: "text/html; charset=utf-8", masked: false)
     }
 
     static func jsonObject(_ value: some Encodable) throws -> [String: Any] {

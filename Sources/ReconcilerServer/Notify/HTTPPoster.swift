@@ -30,6 +30,9 @@ package struct HTTPPoster: Sendable {
         guard let url = URL(string: urlString), let scheme = url.scheme?.lowercased(), let host = url.host else {
             throw WireHTTPError(endpoint: "notify", message: "not a URL")
         }
+        if let problem = NotifyURL.problem(urlString) {
+            throw WireHTTPError(endpoint: Self.endpoint(url), message: "the URL \(problem)")
+        }
         let endpoint = Self.endpoint(url)
         for (name, value) in headers {
             guard !name.isEmpty, !name.contains(where: { $0 == ":" || $0.isWhitespace || $0.isNewline }) else {
@@ -41,8 +44,7 @@ package struct HTTPPoster: Sendable {
         }
         switch scheme {
         case "http":
-            var path = url.path.isEmpty ? "/" : url.path
-            if let query = url.query { path += "?\(query)" }
+            let path = Self.requestTarget(url)
             let client = WireHTTPClient(.tcp(host: host, port: url.port ?? 80), timeout: timeout)
             return try await Task.detached {
                 try client.send(method: "POST", path: path, headers: headers, body: body).status
@@ -52,5 +54,15 @@ package struct HTTPPoster: Sendable {
         default:
             throw WireHTTPError(endpoint: endpoint, message: "only http:// and https:// receivers are supported")
         }
+    }
+
+    /// The request line's target for `url`: its path and query as they are written in the URL, percent-encoded
+    /// (never decoded: `%0d%0a` stays text and cannot end the line), `/` when it has no path.
+    static func requestTarget(_ url: URL) -> String {
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var target = components?.percentEncodedPath ?? "/"
+        if target.isEmpty { target = "/" }
+        if let query = components?.percentEncodedQuery { target += "?\(query)" }
+        return target
     }
 }

@@ -7,7 +7,8 @@ import Synchronization
 /// Builds the notifier the configuration's `notify` entries ask for.
 package enum Notifications {
     package static func make(config: Config, logger: Logger) -> any NotificationSink {
-        config.notify.isEmpty ? NoNotifications() : Notifier(targets: config.notify, logger: logger)
+        Notifier.checkURLFiles(config.notify, logger: logger)
+        return config.notify.isEmpty ? NoNotifications() : Notifier(targets: config.notify, logger: logger)
     }
 }
 
@@ -56,7 +57,7 @@ package final class Notifier: NotificationSink {
         for attempt in 0...retryDelays.count {
             if attempt > 0 { try? await Task.sleep(for: retryDelays[attempt - 1]) }
             do {
-                try await send(event, to: target)
+                try await send(event, to: target, index: index)
                 logger.debug(
                     "notified",
                     metadata: [
@@ -91,7 +92,7 @@ package final class Notifier: NotificationSink {
         let description: String
     }
 
-    func send(_ event: NotificationEvent, to target: NotifyTarget) async throws {
+    func send(_ event: NotificationEvent, to target: NotifyTarget, index: Int = 0) async throws {
         // No secret value is ever sent: the run's masker over the message.
         let event = NotificationEvent(
             kind: event.kind,
@@ -100,6 +101,7 @@ package final class Notifier: NotificationSink {
             message: SecretMasker.shared.mask(event.message),
             at: event.at
         )
+        let url = try target.kind == .command ? "" : Self.destination(of: target, index: index)
         switch target.kind {
         case .command:
             let runner = ProcessRunner(logger: logger)
@@ -120,7 +122,7 @@ package final class Notifier: NotificationSink {
                 let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: key))
                 headers.append(("X-Reconciler-Signature", "sha256=" + WebhookVerifier.hex(Array(mac))))
             }
-            try await check(poster.post(target.url, headers: headers, body: body))
+            try await check(poster.post(url, headers: headers, body: body))
         case .ntfy:
             var headers = [
                 ("Title", "reconciler: \(event.kind.rawValue)"),
@@ -135,10 +137,10 @@ package final class Notifier: NotificationSink {
                 ),
             ]
             if let file = target.tokenFile { headers.append(("Authorization", "Bearer \(try Self.readToken(file))")) }
-            try await check(poster.post(target.url, headers: headers, body: Data(event.summary.utf8)))
+            try await check(poster.post(url, headers: headers, body: Data(event.summary.utf8)))
         case .discord:
             let body = try JSONSerialization.data(withJSONObject: ["content": event.summary, "username": "reconciler"])
-            try await check(poster.post(target.url, headers: [("Content-Type", "application/json")], body: body))
+            try await check(poster.post(url, headers: [("Content-Type", "application/json")], body: body))
         case .gotify:
             var headers = [("Content-Type", "application/json")]
             if let file = target.tokenFile { headers.append(("X-Gotify-Key", try Self.readToken(file))) }
@@ -146,10 +148,10 @@ package final class Notifier: NotificationSink {
                 "title": "reconciler: \(event.kind.rawValue)", "message": event.summary,
                 "priority": [.succeeded, .healed, .recovered].contains(event.kind) ? 4 : 8,
             ])
-            let url =
-                target.url.hasSuffix("/message")
-                ? target.url : target.url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/message"
-            try await check(poster.post(url, headers: headers, body: body))
+            let messages =
+                url.hasSuffix("/message")
+                ? url : url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/message"
+            try await check(poster.post(messages, headers: headers, body: body))
         }
     }
 
@@ -167,7 +169,9 @@ package final class Notifier: NotificationSink {
     }
 
     static func readToken(_ path: String) throws -> String {
-        String(decoding: try readSecret(path), as: UTF8.self)
+        let token = String(decoding: try readSecret(path), as: UTF8.self)
+        SecretMasker.shared.add(token)
+        return token
     }
 
     static func readSecret(_ path: String) throws -> [UInt8] {

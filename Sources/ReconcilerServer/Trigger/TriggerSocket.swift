@@ -14,7 +14,7 @@ package enum TriggerSocket {
     package static func router(wakeup: Wakeup, state: DaemonState) -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
         router.get("/daemon") { _, _ in
-            Reply.json(.ok, (try? StatusRoutes.jsonObject(state.snapshot)) ?? [:])
+            Reply.json(.ok, (try? StatusRoutes.jsonObject(state.snapshot.masked(by: .shared))) ?? [:], masked: false)
         }
         router.post("/trigger") { _, _ in
             let fresh = wakeup.request(.trigger)

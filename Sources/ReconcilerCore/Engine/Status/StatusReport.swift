@@ -18,12 +18,12 @@ package struct StatusReport: Codable, Sendable {
         package let state: String
         /// What Compose says now (`running(2)`, `exited(1)`), or `absent`; nil for the system.
         package let live: String?
-        package let message: String?
+        package var message: String?
     }
 
     package struct Mark: Codable, Sendable {
         package let commit: String
-        package let reason: String
+        package var reason: String
         package let at: Date
 
         init(_ mark: CommitMark) {
@@ -41,7 +41,7 @@ package struct StatusReport: Codable, Sendable {
         package let result: String
         package let startedAt: Date
         package let endedAt: Date?
-        package let message: String?
+        package var message: String?
 
         init(_ record: DeploymentRecord) {
             id = record.id
@@ -57,18 +57,18 @@ package struct StatusReport: Codable, Sendable {
 
     package let repo: String
     package let state: State
-    package let deployed: CommitRef?
+    package var deployed: CommitRef?
     /// The remote branch head as last fetched.
-    package let remote: CommitRef?
-    package let lastDeployment: LastDeployment?
-    package let degraded: Mark?
-    package let hold: Mark?
+    package var remote: CommitRef?
+    package var lastDeployment: LastDeployment?
+    package var degraded: Mark?
+    package var hold: Mark?
     /// A failure mark on the remote head, when it is the commit that failed.
-    package let failedCommit: Mark?
+    package var failedCommit: Mark?
     /// The outage going on: `reason` its cause, `commit` the commit waiting to deploy, `at` since when.
-    package let outage: Mark?
+    package var outage: Mark?
     package let drift: [String]
-    package let units: [UnitStatus]
+    package var units: [UnitStatus]
     /// The host (`hosts.<name>`) this report speaks for; nil without `hosts`.
     package var host: String? = nil
 
