@@ -5,7 +5,8 @@ import ReconcilerCore
 struct SecretsSealCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seal",
-        abstract: "Encrypt a unit's .env into services/<unit>/.env.sops (SOPS dotenv, age) to commit; no value is printed.",
+        abstract:
+            "Encrypt a unit's .env into services/<unit>/.env.sops (SOPS dotenv, age) to commit; no value is printed.",
         discussion: """
             Give every recipient that must open it: the host's (age-keygen -y of its sops.ageKeyFile) and your own, \
             so you can edit it with `sops`. Keys ending in _unencrypted are stored in clear; comments are left out.

@@ -15,11 +15,17 @@ package struct SopsSettings: Sendable, Equatable {
             ConfigError(code: code, source: source, keyPath: keyPath, message: message)
         }
         guard case .object(let object) = value else {
-            throw fault(.wrongType, "sops", "expected an object such as {\"ageKeyFile\": \"/var/lib/reconciler/age.key\"}, found \(value.summary)")
+            throw fault(
+                .wrongType,
+                "sops",
+                "expected an object such as {\"ageKeyFile\": \"/var/lib/reconciler/age.key\"}, found \(value.summary)"
+            )
         }
         var settings = SopsSettings()
         for (key, field) in object.sorted(by: { $0.key < $1.key }) {
-            guard key == "ageKeyFile" else { throw fault(.unknownKey, "sops.\(key)", "unknown key; known keys: ageKeyFile") }
+            guard key == "ageKeyFile" else {
+                throw fault(.unknownKey, "sops.\(key)", "unknown key; known keys: ageKeyFile")
+            }
             guard case .string(let path) = field, path.hasPrefix("/") else {
                 throw fault(
                     .invalidValue,

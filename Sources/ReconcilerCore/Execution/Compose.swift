@@ -70,19 +70,29 @@ package struct Compose: Sendable {
     }
 
     /// Runs `body` with the `--env-file` arguments of the unit's decrypted `.env.sops` (none when it has no such file),
-    /// and removes the plaintext afterwards. A file that cannot be decrypted is a failed command naming the reason.
+    /// and removes the plaintext afterwards. A file that cannot be decrypted is a failed command naming the reason,
+    /// unless `required` is false (`down` of a pruned unit needs no values: it runs without them).
     private func withSecrets(
         _ unit: ServiceUnit,
         in directory: String,
         _ arguments: [String],
+        required: Bool = true,
         _ body: ([String]) async throws(ProcessError) -> ProcessResult
     ) async throws(ProcessError) -> ProcessResult {
-        let envFiles: SopsEnvFiles?
+        var envFiles: SopsEnvFiles?
         do {
             envFiles = try sops?.envFiles(forDirectory: directory)
         } catch {
-            let message = "\(unit.directory)/\(SopsEnvironment.fileName): \(error.message)"
-            return ProcessResult(argv: argv(unit, arguments), status: 1, stdout: "", outputTail: message, duration: .zero)
+            if required {
+                let message = "\(unit.directory)/\(SopsEnvironment.fileName): \(error.message)"
+                return ProcessResult(
+                    argv: argv(unit, arguments),
+                    status: 1,
+                    stdout: "",
+                    outputTail: message,
+                    duration: .zero
+                )
+            }
         }
         defer { envFiles?.remove() }
         let prefix = command + ["--project-name", unit.projectName, "--file", unit.composeFile]
@@ -101,7 +111,8 @@ package struct Compose: Sendable {
         in directory: String,
         onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
-        try await withSecrets(unit, in: directory, ["up", "--detach", "--remove-orphans"]) { argv throws(ProcessError) in
+        try await withSecrets(unit, in: directory, ["up", "--detach", "--remove-orphans"]) {
+            argv throws(ProcessError) in
             try await runner.run(argv, in: directory, environment: environment, timeout: Self.upTimeout, onLine: onLine)
         }
     }
@@ -111,7 +122,8 @@ package struct Compose: Sendable {
         in directory: String,
         onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
-        try await withSecrets(unit, in: directory, ["down", "--remove-orphans"]) { argv throws(ProcessError) in
+        try await withSecrets(unit, in: directory, ["down", "--remove-orphans"], required: false) {
+            argv throws(ProcessError) in
             try await runner.run(argv, in: directory, environment: environment, timeout: Self.upTimeout, onLine: onLine)
         }
     }

@@ -50,7 +50,8 @@ import Testing
         defer { dir.remove() }
         try key.write(to: URL(fileURLWithPath: dir.appending("key")))
         let armored = try Command.check([
-            "age", "-e", "-a", "-r", other.recipient.description, "-r", ours.recipient.description, dir.appending("key"),
+            "age", "-e", "-a", "-r", other.recipient.description, "-r", ours.recipient.description,
+            dir.appending("key"),
         ])
         #expect(try AgeDecryptor.decrypt(armored: armored, identities: [ours]) == key)
         // Larger than one 64 KiB chunk: the STREAM's counter and last flag.

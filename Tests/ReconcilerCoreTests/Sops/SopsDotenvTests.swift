@@ -49,7 +49,10 @@ import Testing
 
     @Test func valueAndMACDecryptToThePublishedPlaintext() throws {
         let (document, key, _) = try Self.fixture()
-        guard case .value(let name, let stored) = document.items[0] else { Issue.record("no value"); return }
+        guard case .value(let name, let stored) = document.items[0] else {
+            Issue.record("no value")
+            return
+        }
         #expect(
             try SopsValueCipher.decrypt(stored, dataKey: key, additionalData: "foo :", name: name) == " bar"
         )
@@ -88,7 +91,9 @@ import Testing
     @Test func aFlippedCiphertextByteFailsTheTagBeforeTheMAC() throws {
         let (_, key, text) = try Self.fixture()
         let flipped = text.replacingOccurrences(of: "data:XBV7lQ==", with: "data:XBV7lA==")
-        let error = #expect(throws: SopsError.self) { try SopsDecryptor.decrypt(try SopsDotenv.parse(flipped), dataKey: key) }
+        let error = #expect(throws: SopsError.self) {
+            try SopsDecryptor.decrypt(try SopsDotenv.parse(flipped), dataKey: key)
+        }
         #expect(error?.code == .decryption)
         #expect(error?.message.contains("foo ") == true)
     }

@@ -4,7 +4,8 @@ import ReconcilerTesting
 import Testing
 
 @Suite struct SopsEncryptorTests {
-    static let plain = "DB_PASSWORD=s3cret-value\nexport TOKEN=\"quoted # not a comment\"\n# a comment\nEMPTY=\n"
+    static let plain =
+        "DB_PASSWORD=s3cret-value\nexport TOKEN=\"quoted # not a comment\"\n# a comment\nEMPTY=\n"
         + "PORT_unencrypted=8080\nMULTI=one\\ntwo\n"
 
     @Test func sealedFileOpensAgainWithEveryValue() throws {
@@ -70,7 +71,10 @@ import Testing
             """
         let output = try Command.check(["python3", "-c", script, SopsFixtures.directory, sealedPath, keyFile])
         let pairs = try JSONDecoder().decode([[String]].self, from: Data(output.utf8))
-        let ours = try SopsDecryptor.decrypt(try String(contentsOfFile: sealedPath, encoding: .utf8), identities: [identity])
+        let ours = try SopsDecryptor.decrypt(
+            try String(contentsOfFile: sealedPath, encoding: .utf8),
+            identities: [identity]
+        )
         #expect(pairs == ours.values.map { [$0.key, $0.value] })
         #expect(pairs.count == 5)
     }

@@ -66,7 +66,10 @@ import Testing
         try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
         try Data(try SopsEncryptor.seal("A=sealed-alpha\n", to: [identity.recipient]).utf8)
             .write(to: URL(fileURLWithPath: "\(unit)/.env.sops"))
-        let environment = SopsEnvironment(settings: SopsSettings(ageKeyFile: keyFile), scratchRoot: dir.appending("tmp"))
+        let environment = SopsEnvironment(
+            settings: SopsSettings(ageKeyFile: keyFile),
+            scratchRoot: dir.appending("tmp")
+        )
         let first = try #require(try environment.envFiles(forDirectory: unit))
         #expect(first.arguments.count == 2)
         let plainPath = first.arguments[1]

@@ -37,9 +37,14 @@ enum SopsFixtures {
             home.remove()
         }
         chmod(home.path, 0o700)
-        try Command.check(["gpg", "--homedir", home.path, "--batch", "--import", "\(directory)/sops_functional_tests_key.asc"])
+        try Command.check([
+            "gpg", "--homedir", home.path, "--batch", "--import", "\(directory)/sops_functional_tests_key.asc",
+        ])
         let entry = document.split(separator: "\n").first { $0.hasPrefix("sops_pgp__list_0__map_enc=") }!
-        let armored = String(entry.dropFirst("sops_pgp__list_0__map_enc=".count)).replacingOccurrences(of: "\\n", with: "\n")
+        let armored = String(entry.dropFirst("sops_pgp__list_0__map_enc=".count)).replacingOccurrences(
+            of: "\\n",
+            with: "\n"
+        )
         let out = home.appending("key.bin")
         try Command.check(
             ["gpg", "--homedir", home.path, "--batch", "--yes", "--output", out, "--decrypt"],

@@ -4,7 +4,11 @@ extension Validator {
     /// MAC before anything is touched.
     /// - Parameters:
     ///   - directory: The unit's files in the scratch copy of the target commit.
-    func sealedKeys(_ unit: ServiceUnit, in directory: String, _ context: DriverContext) -> Result<Set<String>, SopsError> {
+    func sealedKeys(
+        _ unit: ServiceUnit,
+        in directory: String,
+        _ context: DriverContext
+    ) -> Result<Set<String>, SopsError> {
         guard let sops = context.sops else { return .success([]) }
         do {
             return .success(Set(try sops.secrets(inDirectory: directory)?.keys ?? []))

@@ -31,7 +31,11 @@ package enum AgeDecryptor {
             else { continue }
             for identity in identities {
                 guard let shared = try? identity.privateKey.sharedSecretFromKeyAgreement(with: sharePoint),
-                    let wrapKey = AgeFormat.x25519WrapKey(shared, share: share, recipient: identity.recipient.publicKey),
+                    let wrapKey = AgeFormat.x25519WrapKey(
+                        shared,
+                        share: share,
+                        recipient: identity.recipient.publicKey
+                    ),
                     let box = try? ChaChaPoly.SealedBox(
                         nonce: AgeFormat.zeroNonce,
                         ciphertext: stanza.body.prefix(16),

@@ -12,7 +12,11 @@ package enum AgeEncryptor {
             // A recipient's key is a valid point by construction, so agreement and wrapping cannot fail.
             let shared = try! ephemeral.sharedSecretFromKeyAgreement(with: recipient.publicKey)
             let wrapKey = AgeFormat.x25519WrapKey(shared, share: share, recipient: recipient.publicKey)!
-            let box = try! ChaChaPoly.seal(fileKey.withUnsafeBytes { Data($0) }, using: wrapKey, nonce: AgeFormat.zeroNonce)
+            let box = try! ChaChaPoly.seal(
+                fileKey.withUnsafeBytes { Data($0) },
+                using: wrapKey,
+                nonce: AgeFormat.zeroNonce
+            )
             header += "-> X25519 \(AgeFormat.rawBase64(share))\n"
             header += wrapBody(AgeFormat.rawBase64(box.ciphertext + box.tag))
         }

@@ -57,7 +57,9 @@ enum AgeFormat {
 
     /// The header: its stanzas, the bytes the MAC covers (up to and including `---`), the MAC, and where the payload
     /// starts.
-    static func parseHeader(_ file: Data) throws(SopsError) -> (stanzas: [Stanza], macked: Data, mac: Data, payload: Data) {
+    static func parseHeader(
+        _ file: Data
+    ) throws(SopsError) -> (stanzas: [Stanza], macked: Data, mac: Data, payload: Data) {
         let malformed = SopsError(.age, "the age header is malformed")
         var offset = file.startIndex
         func nextLine() throws(SopsError) -> Substring {

@@ -100,10 +100,15 @@ struct EncryptionRule {
     private var byValue = false
 
     init(_ metadata: [String: String]) throws(SopsError) {
-        let rules = ["unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex",
-            "unencrypted_comment_regex", "encrypted_comment_regex"].filter { metadata[$0] != nil }
+        let rules = [
+            "unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex",
+            "unencrypted_comment_regex", "encrypted_comment_regex",
+        ].filter { metadata[$0] != nil }
         guard rules.count <= 1 else {
-            throw SopsError(.malformed, "more than one encryption rule in the metadata: \(rules.joined(separator: ", "))")
+            throw SopsError(
+                .malformed,
+                "more than one encryption rule in the metadata: \(rules.joined(separator: ", "))"
+            )
         }
         func regex(_ name: String) throws(SopsError) -> NSRegularExpression? {
             guard let pattern = metadata[name] else { return nil }

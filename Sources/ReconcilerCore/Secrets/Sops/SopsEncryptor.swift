@@ -12,7 +12,11 @@ package enum SopsEncryptor {
     ///   - recipients: Who may open it: the host's recipient and, usually, the operator's own.
     ///   - now: The time written to `sops_lastmodified` (the MAC's additional data).
     /// - Throws: ``SopsError`` (`.malformed`) naming the line of a line without `=` or a key starting with `sops_`.
-    package static func seal(_ plain: String, to recipients: [AgeRecipient], now: Date = Date()) throws(SopsError)
+    package static func seal(
+        _ plain: String,
+        to recipients: [AgeRecipient],
+        now: Date = Date()
+    ) throws(SopsError)
         -> String
     {
         var items: [SopsDotenv.Item] = []
@@ -32,7 +36,11 @@ package enum SopsEncryptor {
             let encrypted = !key.hasSuffix(suffix)
             let stored =
                 encrypted && !value.isEmpty
-                ? SopsValueCipher.encrypt(value, dataKey: dataKey, additionalData: SopsValueCipher.additionalData(forKey: key))
+                ? SopsValueCipher.encrypt(
+                    value,
+                    dataKey: dataKey,
+                    additionalData: SopsValueCipher.additionalData(forKey: key)
+                )
                 : value
             items.append(.value(key: key, value: stored))
             macInput.append((value, encrypted))

@@ -27,7 +27,10 @@ package struct SopsEnvironment: Sendable, Equatable {
         guard let path = ageKeyFile else { return [] }
         var info = stat()
         guard stat(path, &info) == 0, let data = FileManager.default.contents(atPath: path) else {
-            throw SopsError(.noIdentity, "cannot read the age key file \(path) (sops.ageKeyFile); check the path and its owner")
+            throw SopsError(
+                .noIdentity,
+                "cannot read the age key file \(path) (sops.ageKeyFile); check the path and its owner"
+            )
         }
         if info.st_mode & 0o077 != 0 {
             throw SopsError(
@@ -57,7 +60,11 @@ package struct SopsEnvironment: Sendable, Equatable {
         let scratch: ScratchDirectory
         do {
             scratch = try ScratchDirectory(under: scratchRoot)
-            try TreeMaterializer.writeScratch(Data(secrets.envFileText.utf8), to: "\(scratch.path)/sops.env", mode: 0o600)
+            try TreeMaterializer.writeScratch(
+                Data(secrets.envFileText.utf8),
+                to: "\(scratch.path)/sops.env",
+                mode: 0o600
+            )
         } catch {
             throw SopsError(.malformed, "cannot write the decrypted values to the scratch directory: \(error)")
         }

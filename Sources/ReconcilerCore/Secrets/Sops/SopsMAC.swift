@@ -14,7 +14,8 @@ package enum SopsMAC {
     /// - Parameters:
     ///   - values: Each value's plaintext in file order, and whether it was encrypted.
     ///   - onlyEncrypted: The file's `mac_only_encrypted`.
-    package static func compute(_ values: [(plaintext: String, encrypted: Bool)], onlyEncrypted: Bool = false) -> String {
+    package static func compute(_ values: [(plaintext: String, encrypted: Bool)], onlyEncrypted: Bool = false) -> String
+    {
         var hash = SHA512()
         if onlyEncrypted { hash.update(data: macOnlyEncryptedInitialization) }
         for value in values where !onlyEncrypted || value.encrypted {
