@@ -87,4 +87,22 @@ import Testing
         #expect(Array(second.arguments[2...]) == ["--env-file", "\(unit)/.env"])
         #expect(try environment.envFiles(forDirectory: dir.path) == nil)
     }
+
+    @Test func valuesOfEveryEnvSopsInTheWorkTreeAreMaskedAtStart() throws {
+        let dir = try TemporaryDirectory(prefix: "sops-mask")
+        defer { dir.remove() }
+        let identity = AgeIdentity.generate()
+        let keyFile = dir.appending("age.key")
+        try Data("\(identity.secretKeyText)\n".utf8).write(to: URL(fileURLWithPath: keyFile))
+        chmod(keyFile, 0o600)
+        let unit = dir.appending("tree/services/deep/unit")
+        try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
+        try Data(try SopsEncryptor.seal("K=masked-at-start-7\n", to: [identity.recipient]).utf8)
+            .write(to: URL(fileURLWithPath: "\(unit)/.env.sops"))
+        #expect(SecretMasker.shared.mask("masked-at-start-7") == "masked-at-start-7")
+        SopsEnvironment(settings: SopsSettings(ageKeyFile: keyFile), scratchRoot: "").maskValues(
+            under: dir.appending("tree")
+        )
+        #expect(SecretMasker.shared.mask("v=masked-at-start-7") == "v=***")
+    }
 }

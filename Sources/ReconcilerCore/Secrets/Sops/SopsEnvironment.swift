@@ -52,6 +52,18 @@ package struct SopsEnvironment: Sendable, Equatable {
         return secrets
     }
 
+    /// Registers for masking the values of every `.env.sops` under `workTree` that the host's identity opens, so a
+    /// command that decrypts nothing (`logs`, `status`) still masks them. Files that do not open are skipped.
+    package func maskValues(under workTree: String) {
+        guard let identities = try? identities(), !identities.isEmpty else { return }
+        for path in EnvFileScan.files(under: workTree, named: { $0 == Self.fileName }) {
+            guard let data = FileManager.default.contents(atPath: path),
+                let secrets = try? SopsDecryptor.decrypt(String(decoding: data, as: UTF8.self), identities: identities)
+            else { continue }
+            SecretMasker.shared.addEnvFile(secrets.envFileText)
+        }
+    }
+
     /// Compose's `--env-file` arguments for a unit whose files are in `directory`, with the decrypted values in a
     /// private scratch file: the decrypted file first, then the unit's own `.env` (it wins key by key; Compose reads
     /// no `.env` by itself once `--env-file` is given). Nil when the unit has no `.env.sops`.
