@@ -145,7 +145,7 @@ struct SopsDeployTests {
         // A changed ciphertext byte: the commit is refused, the containers stay at v2.
         let tampered = sealed.replacingOccurrences(
             of: "DB_PASSWORD=ENC[AES256_GCM,data:",
-            with: "DB_PASSWORD=ENC[AES256_GCM,data:AA"
+            with: "DB_PASSWORD=ENC[AES256_GCM,data:AAAA"
         )
         try homelab.commit(
             ["services/\(rig.app)/compose.yml": rig.compose("3"), "services/\(rig.app)/.env.sops": tampered],
