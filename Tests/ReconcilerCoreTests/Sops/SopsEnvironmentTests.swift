@@ -58,14 +58,8 @@ import Testing
     @Test func envFilesAreDecryptedIntoPrivateScratchThenTheOwnEnv() throws {
         let dir = try TemporaryDirectory(prefix: "sops-env")
         defer { dir.remove() }
-        let identity = AgeIdentity.generate()
-        let keyFile = dir.appending("age.key")
-        try Data("\(identity.secretKeyText)\n".utf8).write(to: URL(fileURLWithPath: keyFile))
-        chmod(keyFile, 0o600)
         let unit = dir.appending("unit")
-        try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
-        try Data(try SopsEncryptor.seal("A=sealed-alpha\n", to: [identity.recipient]).utf8)
-            .write(to: URL(fileURLWithPath: "\(unit)/.env.sops"))
+        let keyFile = try Self.sealedUnit(at: unit, plain: "A=sealed-alpha\n", keyIn: dir)
         let environment = SopsEnvironment(
             settings: SopsSettings(ageKeyFile: keyFile),
             scratchRoot: dir.appending("tmp")
@@ -91,18 +85,28 @@ import Testing
     @Test func valuesOfEveryEnvSopsInTheWorkTreeAreMaskedAtStart() throws {
         let dir = try TemporaryDirectory(prefix: "sops-mask")
         defer { dir.remove() }
-        let identity = AgeIdentity.generate()
-        let keyFile = dir.appending("age.key")
-        try Data("\(identity.secretKeyText)\n".utf8).write(to: URL(fileURLWithPath: keyFile))
-        chmod(keyFile, 0o600)
-        let unit = dir.appending("tree/services/deep/unit")
-        try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
-        try Data(try SopsEncryptor.seal("K=masked-at-start-7\n", to: [identity.recipient]).utf8)
-            .write(to: URL(fileURLWithPath: "\(unit)/.env.sops"))
+        let keyFile = try Self.sealedUnit(
+            at: dir.appending("tree/services/deep/unit"),
+            plain: "K=masked-at-start-7\n",
+            keyIn: dir
+        )
         #expect(SecretMasker.shared.mask("masked-at-start-7") == "masked-at-start-7")
         SopsEnvironment(settings: SopsSettings(ageKeyFile: keyFile), scratchRoot: "").maskValues(
             under: dir.appending("tree")
         )
         #expect(SecretMasker.shared.mask("v=masked-at-start-7") == "v=***")
+    }
+
+    /// A unit directory at `unit` whose `.env.sops` seals `plain` to a new identity, and that identity's key file
+    /// (mode 600) in `directory`; returns the key file's path.
+    static func sealedUnit(at unit: String, plain: String, keyIn directory: TemporaryDirectory) throws -> String {
+        let identity = AgeIdentity.generate()
+        let keyFile = directory.appending("age.key")
+        try Data("\(identity.secretKeyText)\n".utf8).write(to: URL(fileURLWithPath: keyFile))
+        chmod(keyFile, 0o600)
+        try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
+        try Data(try SopsEncryptor.seal(plain, to: [identity.recipient]).utf8)
+            .write(to: URL(fileURLWithPath: "\(unit)/.env.sops"))
+        return keyFile
     }
 }
