@@ -17,7 +17,7 @@ readonly COMPOSE_VERSION=2.40.3
 readonly TEST_IMAGE=reconciler-test/busybox:1
 readonly APT_PACKAGES=(
     libgit2-dev git docker.io busybox-static nix-bin openssh-server openssh-client gnupg pkg-config sqlite3 ca-certificates
-    curl openssl
+    curl openssl age
 )
 readonly PLUGIN_DIR=/usr/local/lib/docker/cli-plugins
 readonly PLUGIN=$PLUGIN_DIR/docker-compose

@@ -116,6 +116,7 @@ enum PlanTable {
                 ]
             }
         lines += TextTable.render(rows, indent: "  ")
+        lines += (plan.sealedChanges ?? []).map { "  \($0)" }
         return lines.joined(separator: "\n")
     }
 

@@ -4,8 +4,8 @@ import ReconcilerCore
 struct SecretsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "secrets",
-        abstract: "Manage the units' .env files (the secrets beside each .env.example).",
-        subcommands: [SecretsInitCommand.self]
+        abstract: "Manage the units' .env files (the secrets beside each .env.example) and their sealed .env.sops.",
+        subcommands: [SecretsInitCommand.self, SecretsSealCommand.self]
     )
 }
 
@@ -47,6 +47,8 @@ struct SecretsInitCommand: AsyncParsableCommand {
                     Console.line("created \(path) (mode 600) from .env.example: replace its placeholder values")
                 case .exists:
                     Console.line("kept    \(path): it exists")
+                case .sealed:
+                    Console.line("kept    \(id): its secrets come from \(unit.directory)/\(SopsEnvironment.fileName)")
                 case .noExample:
                     if !all { Console.line("skipped \(id): no .env.example") }
                 }

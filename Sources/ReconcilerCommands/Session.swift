@@ -70,6 +70,7 @@ struct Session {
             remoteURL: (try? repository.resolvedRemoteURL(runConfig?.remote ?? Config().remote)) ?? nil,
             into: .shared
         )
+        SopsEnvironment(settings: (runConfig ?? Config()).sops, scratchRoot: "").maskValues(under: repository.workdir)
         let reconciler = Reconciler(
             repository: repository,
             store: store,

@@ -42,6 +42,8 @@ package struct Config: Sendable, Equatable {
     package var networks: [String: NetworkSettings] = [:]
     /// The machines one repository drives, by name (see ``HostSettings``); empty = one host, everything here.
     package var hosts: [String: HostSettings] = [:]
+    /// Where the host's age identity for `.env.sops` files lives. Host-only.
+    package var sops = SopsSettings()
 
     package init() {}
 

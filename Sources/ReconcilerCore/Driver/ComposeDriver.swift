@@ -12,7 +12,12 @@ package struct ComposeDriver: Driver {
     }
 
     func compose(_ context: DriverContext) -> Compose {
-        Compose(command: Self.composeCommand(context), runner: runner, environment: context.environment)
+        Compose(
+            command: Self.composeCommand(context),
+            runner: runner,
+            environment: context.environment,
+            sops: context.sops
+        )
     }
 
     /// `services.compose`, with `docker compose` run as its plugin binary when the docker CLI would find one

@@ -11,6 +11,8 @@ package struct DriverContext: Sendable {
     package var onLine: (@Sendable (String) -> Void)?
     /// Units with `"engine": "swarm"` (``DriverRouter`` sends their calls to ``SwarmDriver``).
     package var swarm: Set<String> = []
+    /// How units' `.env.sops` files are opened (the host's age identities); nil: they are not read.
+    package var sops: SopsEnvironment?
 
     package init(
         compose: [String] = ["docker", "compose"],

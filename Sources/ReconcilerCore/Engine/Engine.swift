@@ -35,6 +35,7 @@ package struct Engine: Sendable {
         }
         var context = DriverContext(compose: config.services.compose, environment: environment, onLine: onLine)
         context.swarm = Set(config.units.filter { $0.value.engine == .swarm }.keys)
+        context.sops = SopsEnvironment(settings: config.sops, scratchRoot: scratchRoot)
         return context
     }
 

@@ -127,6 +127,7 @@ extension Reconciler {
         let running = await running(Planner.dependencies(of: impact.units, in: target), in: target)
         var plan = Planner.plan(impact: impact, source: source, target: target, running: running)
         plan.host = scope?.name
+        plan.sealedChanges = sealedChanges(plan, source: source, target: target)
         return plan
     }
 

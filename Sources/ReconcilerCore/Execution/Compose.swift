@@ -47,11 +47,19 @@ package struct Compose: Sendable {
     package let runner: ProcessRunner
     /// Added to Compose's environment (the deployment marker, see `Leftovers`).
     package let environment: [String: String]
+    /// Decrypts a unit's `.env.sops` for each command (nil: `.env.sops` files are not read).
+    package let sops: SopsEnvironment?
 
-    package init(command: [String], runner: ProcessRunner, environment: [String: String] = [:]) {
+    package init(
+        command: [String],
+        runner: ProcessRunner,
+        environment: [String: String] = [:],
+        sops: SopsEnvironment? = nil
+    ) {
         self.command = command
         self.runner = runner
         self.environment = environment
+        self.sops = sops
     }
 
     package static let upTimeout: Duration = .seconds(30 * 60)
@@ -61,9 +69,41 @@ package struct Compose: Sendable {
         command + ["--project-name", unit.projectName, "--file", unit.composeFile] + arguments
     }
 
+    /// Runs `body` with the `--env-file` arguments of the unit's decrypted `.env.sops` (none when it has no such file),
+    /// and removes the plaintext afterwards. A file that cannot be decrypted is a failed command naming the reason,
+    /// unless `required` is false (`down` of a pruned unit needs no values: it runs without them).
+    private func withSecrets(
+        _ unit: ServiceUnit,
+        in directory: String,
+        _ arguments: [String],
+        required: Bool = true,
+        _ body: ([String]) async throws(ProcessError) -> ProcessResult
+    ) async throws(ProcessError) -> ProcessResult {
+        var envFiles: SopsEnvFiles?
+        do {
+            envFiles = try sops?.envFiles(forDirectory: directory)
+        } catch {
+            if required {
+                let message = "\(unit.directory)/\(SopsEnvironment.fileName): \(error.message)"
+                return ProcessResult(
+                    argv: argv(unit, arguments),
+                    status: 1,
+                    stdout: "",
+                    outputTail: message,
+                    duration: .zero
+                )
+            }
+        }
+        defer { envFiles?.remove() }
+        let prefix = command + ["--project-name", unit.projectName, "--file", unit.composeFile]
+        return try await body(prefix + (envFiles?.arguments ?? []) + arguments)
+    }
+
     /// `config --quiet`: does the Compose file (with its `.env`) parse and interpolate?
     package func validate(_ unit: ServiceUnit, in directory: String) async throws(ProcessError) -> ProcessResult {
-        try await runner.run(argv(unit, ["config", "--quiet"]), in: directory, timeout: Self.shortTimeout)
+        try await withSecrets(unit, in: directory, ["config", "--quiet"]) { argv throws(ProcessError) in
+            try await runner.run(argv, in: directory, timeout: Self.shortTimeout)
+        }
     }
 
     package func up(
@@ -71,13 +111,10 @@ package struct Compose: Sendable {
         in directory: String,
         onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
-        try await runner.run(
-            argv(unit, ["up", "--detach", "--remove-orphans"]),
-            in: directory,
-            environment: environment,
-            timeout: Self.upTimeout,
-            onLine: onLine
-        )
+        try await withSecrets(unit, in: directory, ["up", "--detach", "--remove-orphans"]) {
+            argv throws(ProcessError) in
+            try await runner.run(argv, in: directory, environment: environment, timeout: Self.upTimeout, onLine: onLine)
+        }
     }
 
     package func down(
@@ -85,13 +122,10 @@ package struct Compose: Sendable {
         in directory: String,
         onLine: (@Sendable (String) -> Void)? = nil
     ) async throws(ProcessError) -> ProcessResult {
-        try await runner.run(
-            argv(unit, ["down", "--remove-orphans"]),
-            in: directory,
-            environment: environment,
-            timeout: Self.upTimeout,
-            onLine: onLine
-        )
+        try await withSecrets(unit, in: directory, ["down", "--remove-orphans"], required: false) {
+            argv throws(ProcessError) in
+            try await runner.run(argv, in: directory, environment: environment, timeout: Self.upTimeout, onLine: onLine)
+        }
     }
 
     /// Every container of the unit's project, stopped ones included.

@@ -25,9 +25,14 @@ package enum EnvFile {
 
     /// Keys that `.env.example` in `directory` names and `.env` there lacks; nil when there is no `.env.example`.
     /// A missing `.env` lacks every key.
-    package static func missingKeys(exampleDirectory: String, envDirectory: String) -> [String]? {
+    /// - Parameter also: Keys present elsewhere (the decrypted `.env.sops`).
+    package static func missingKeys(
+        exampleDirectory: String,
+        envDirectory: String,
+        also: Set<String> = []
+    ) -> [String]? {
         guard let example = keys(atPath: "\(exampleDirectory)/.env.example") else { return nil }
         let present = keys(atPath: "\(envDirectory)/.env") ?? []
-        return example.subtracting(present).sorted()
+        return example.subtracting(present).subtracting(also).sorted()
     }
 }

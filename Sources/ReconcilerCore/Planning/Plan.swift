@@ -68,6 +68,8 @@ package struct Plan: Codable, Sendable, Equatable {
     package var ignoredPaths: [String]
     /// The host (`hosts.<name>`) this plan is for; nil without `hosts`.
     package var host: String? = nil
+    /// Units whose `.env.sops` changed, with the keys whose values changed (never a value).
+    package var sealedChanges: [SealedChange]? = nil
 
     package init(from: CommitRef?, to: CommitRef, steps: [PlanStep], ignoredPaths: [String]) {
         self.from = from

@@ -12,6 +12,8 @@ package enum SecretsAudit {
         case exists
         /// The unit has no `.env.example`: nothing to copy.
         case noExample
+        /// The unit's secrets come from its committed `.env.sops`: no `.env` is needed.
+        case sealed
     }
 
     /// Copies `<directory>/.env.example` to `<directory>/.env` with mode 0600, unless `.env` exists.
@@ -23,6 +25,7 @@ package enum SecretsAudit {
         let env = "\(directory)/.env"
         // lstat, not stat: a dangling symlink named .env is still "there" and must not be written through.
         if (try? fileManager.attributesOfItem(atPath: env)) != nil { return .exists }
+        if fileManager.fileExists(atPath: "\(directory)/\(SopsEnvironment.fileName)") { return .sealed }
         guard let contents = fileManager.contents(atPath: example) else { return .noExample }
         // Created with 0600 from the start (O_EXCL), so the secrets-to-be are never readable by others.
         let fd = open(env, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
@@ -60,7 +63,7 @@ package enum SecretsAudit {
             let hasExample = FileManager.default.fileExists(atPath: "\(directory)/.env.example")
             let attributes = try? fileManager.attributesOfItem(atPath: "\(directory)/.env")
             if attributes == nil {
-                if hasExample {
+                if hasExample, !fileManager.fileExists(atPath: "\(directory)/\(SopsEnvironment.fileName)") {
                     failures.append(
                         ValidationFailure(
                             unit: unit.id,

@@ -106,9 +106,12 @@ struct Validator: Sendable {
         let checkUnit: @Sendable (ServiceUnit) async -> ValidationFailure? = { unit in
             await recordCheck(unit.id, action: .config, deployment: deployment, passed: "valid") {
                 let envDirectory = engine.absolute(unit.directory)
+                let sealed = sealedKeys(unit, in: "\(filesRoot)/\(unit.directory)", context)
+                if case .failure(let error) = sealed { return CheckOutcome(failure: error.message, check: "sops") }
                 if let missing = EnvFile.missingKeys(
                     exampleDirectory: "\(filesRoot)/\(unit.directory)",
-                    envDirectory: envDirectory
+                    envDirectory: envDirectory,
+                    also: (try? sealed.get()) ?? []
                 ),
                     !missing.isEmpty
                 {
