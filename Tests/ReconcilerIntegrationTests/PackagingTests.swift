@@ -173,7 +173,7 @@ struct PackagingTests {
         #expect(argv[secret + 1] == "/var/lib/reconciler/webhook.secret")
         let config = try #require(argv.firstIndex(of: "--config"))
         let file = argv[config + 1]
-        #expect(file.hasPrefix("/nix/store/") && file.hasSuffix("-reconciler-host-config.json"), file)
+        #expect(file.hasPrefix("/nix/store/") && file.hasSuffix("-reconciler-host-config.json"), "\(file)")
         let json = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
         )
@@ -251,7 +251,7 @@ struct PackagingTests {
             ["nix-instantiate", "--eval", "--strict", "--json", "nix/swiftpm-deps.nix"],
             in: root.path
         )
-        try #require(result.status == 0, result.stderr)
+        try #require(result.status == 0, "\(result.stderr)")
         return try #require(
             try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: [String: String]]
         )
@@ -303,7 +303,7 @@ struct PackagingTests {
                 dir.path,
             ]
         )
-        try #require(export.status == 0, export.output)
+        try #require(export.status == 0, "\(export.output)")
         let hash = try Command.run(["nix", "hash", "path", "--extra-experimental-features", "nix-command", dir.path])
         #expect(hash.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == entry["hash"])
     }
@@ -347,7 +347,7 @@ struct PackagingTests {
                     entry["tag"]!, target,
                 ]
             )
-            try #require(export.status == 0, export.output)
+            try #require(export.status == 0, "\(export.output)")
         }
         let result = try Self.evaluate("eval-package.nix", ["--argstr", "checkouts", checkouts])
         let configure = try #require(result["configurePhase"] as? String)
@@ -360,7 +360,7 @@ struct PackagingTests {
             )
         }
         let ran = try Command.run(["bash", "-euc", "runHook() { :; }\n" + configure], in: source)
-        try #require(ran.status == 0, ran.output)
+        try #require(ran.status == 0, "\(ran.output)")
         let swift =
             FileManager.default.fileExists(atPath: "/opt/swift/usr/bin/swift") ? "/opt/swift/usr/bin/swift" : "swift"
         let resolved = try Command.run(
@@ -368,7 +368,7 @@ struct PackagingTests {
             in: source,
             environment: ["GIT_CONFIG_NOSYSTEM": "1", "HOME": dir.appending("home")]
         )
-        try #require(resolved.status == 0, resolved.output)
+        try #require(resolved.status == 0, "\(resolved.output)")
         var graph = Set<String>()
         func walk(_ node: [String: Any]) {
             for child in node["dependencies"] as? [[String: Any]] ?? [] {

@@ -64,8 +64,8 @@ struct SelfRestartDaemonTests {
         let exited = daemon.waitFor(120) { !daemon.process.isRunning }
         try #require(exited != nil, "the daemon did not exit after its unit changed:\n\(daemon.log)")
         #expect(daemon.process.wait() == 0)
-        #expect(daemon.log.contains("restarting"), daemon.log)
-        #expect(daemon.log.contains("the unit file \(unit) changed"), daemon.log)
+        #expect(daemon.log.contains("restarting"), "\(daemon.log)")
+        #expect(daemon.log.contains("the unit file \(unit) changed"), "\(daemon.log)")
         let status = try ReconcilerBinary.run(["status", "--json"], homelab: homelab)
         let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         let deployed = (json?["deployed"] as? [String: Any])?["commit"] as? String
