@@ -106,6 +106,17 @@ struct Validator: Sendable {
         let checkUnit: @Sendable (ServiceUnit) async -> ValidationFailure? = { unit in
             await recordCheck(unit.id, action: .config, deployment: deployment, passed: "valid") {
                 let envDirectory = engine.absolute(unit.directory)
+                // No .env at all is one problem with one fix, not a list of keys (and `compose config` would only
+                // repeat it).
+                if FileManager.default.fileExists(atPath: "\(filesRoot)/\(unit.directory)/.env.example"),
+                    (try? FileManager.default.attributesOfItem(atPath: "\(envDirectory)/.env")) == nil
+                {
+                    return CheckOutcome(
+                        failure: "no .env: run `reconciler secrets init \(unit.id)` (it copies .env.example to "
+                            + "\(unit.directory)/.env, mode 600), then replace its placeholder values",
+                        check: "env"
+                    )
+                }
                 if let missing = EnvFile.missingKeys(
                     exampleDirectory: "\(filesRoot)/\(unit.directory)",
                     envDirectory: envDirectory
