@@ -25,7 +25,7 @@ struct ValidateCommand: AsyncParsableCommand {
                 warnings = tree.placeholderWarnings()
             }
             // Warnings do not fail validation: a placeholder may be a value that works (a local service's default).
-            for w in warnings { Console.error("warning: \(w.unit): \(w.message)") }
+            for w in warnings { Console.warning("\(w.unit): \(w.message)") }
             if failures.isEmpty {
                 Console.line(
                     warnings.isEmpty

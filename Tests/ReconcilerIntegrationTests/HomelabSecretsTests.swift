@@ -81,15 +81,15 @@ struct HomelabSecretsTests {
         let before = try copy.reconciler("validate")
         #expect(before.status == 1)
         // Once per unit, with the command that fixes it, and not as missing keys.
-        let plexLines = before.stderr.split(separator: "\n").filter { $0.hasPrefix("plex: ") }
+        let plexLines = before.stderr.split(separator: "\n").filter { $0.hasPrefix("error: plex: ") }
         #expect(
             plexLines == [
-                "plex: no .env: run `reconciler secrets init plex` (it copies .env.example to "
+                "error: plex: no .env: run `reconciler secrets init plex` (it copies .env.example to "
                     + "services/plex/.env, mode 600), then replace its placeholder values"
             ],
             "\(before.output)"
         )
-        #expect(before.stderr.split(separator: "\n").filter { $0.hasPrefix("sonarr/shows: ") }.count == 1)
+        #expect(before.stderr.split(separator: "\n").filter { $0.hasPrefix("error: sonarr/shows: ") }.count == 1)
         #expect(!before.output.contains("lacks key"), "\(before.output)")
 
         #expect(try copy.reconciler("secrets", "init", "--all").status == 0)
