@@ -116,7 +116,7 @@ struct HomelabSecretsTests {
         let readable = try copy.reconciler("validate")
         #expect(readable.status == 1)
         #expect(readable.stderr.contains("sonarr/anime: services/sonarr/anime/.env is readable"), "\(readable.output)")
-        #expect(!readable.stderr.contains("sonarr/shows:"))
+        #expect(!readable.stderr.contains("error: sonarr/shows:"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy.env("sonarr/anime"))
 
         // Tracked by git.
@@ -143,9 +143,10 @@ struct HomelabSecretsTests {
             "\(placeholders.output)"
         )
         #expect(
-            warnings.contains { $0.hasPrefix("warning: nextcloud: ") && $0.contains("DB_PASSWORD, DB_ROOT_PASSWORD") }
+            warnings.contains { $0.hasPrefix("warning: pihole: ") && $0.contains("for PIHOLE_WEB_PASSWORD:") }
         )
         #expect(warnings.contains { $0.hasPrefix("warning: prowlarr: ") && $0.contains("PROWLARR_API_KEY") })
+        #expect(warnings.contains { $0.contains("for DB_PASSWORD, DB_ROOT_PASSWORD: set real values in") })
         // Keys that do not look secret are not flagged, and no value is ever printed.
         #expect(!placeholders.output.contains("PUID"))
         for value in ["your_wireguard_private_key_here", "secure_password_here", "secure_root_password_here"] {
@@ -162,7 +163,7 @@ struct HomelabSecretsTests {
         let fixed = try copy.reconciler("validate")
         #expect(fixed.status == 0, "\(fixed.output)")
         #expect(!fixed.stderr.contains("warning: gluetun:"), "\(fixed.output)")
-        #expect(fixed.stderr.contains("warning: nextcloud:"), "\(fixed.output)")
+        #expect(fixed.stderr.contains("warning: pihole:"), "\(fixed.output)")
     }
 
     @Test func sharedSonarrFileAffectsBothInstancesAndNothingElse() throws {
