@@ -189,7 +189,8 @@ until [ "$(deployed)" = "$after" ]; do # bounded: 90 s
 done
 say "${after:0:12} deployed by the daemon $((SECONDS - sent)) s after the webhook (whole seconds)"
 docker ps --filter label=com.docker.compose.project=demo-plex --format 'demo-plex runs version {{.Label "homelab.version"}}: {{.Status}}'
-run curl -fsS "$URL/status" | jq .
+printf '\033[36m$ %s\033[0m\n' "curl -fsS $URL/status | jq ."
+curl -fsS "$URL/status" | jq .
 say "the status page: $URL/ (open it in a browser while the daemon runs)"
 kill -TERM "$DAEMON"
 wait "$DAEMON" && say "daemon stopped (SIGTERM, exit 0)" || say "daemon stopped (exit $?)"
