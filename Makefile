@@ -81,57 +81,64 @@ clean:
 
 # ---------------------------------------------------------------------------------------------------------------
 # The operator's workflows. Each one calls the installed reconciler on this repository; nothing here runs
-# `docker compose` or `nixos-rebuild` itself. The reconciler pulls (fetches the remote and deploys its head: the
-# system switch when nixos/ changed, then every changed service in dependency order, health-gated, rolled back on
-# failure) and ensures units with their dependencies.
+# `docker compose` or `nixos-rebuild` itself. Every deploy target first pulls: `reconciler sync` fetches the remote
+# and deploys its head (the system step when nixos/ changed, then every changed service in dependency order,
+# health-gated, rolled back on failure); then it ensures the units it names with their dependencies.
 #   make deploy SERVICE=plex          make logs SERVICE=sonarr/shows          make rollback REV=HEAD~1
 # SERVICE takes a unit id (plex, sonarr/shows); the seed's names (sonarr-shows, radarr-anime) work too.
-# The system switch needs root: run those targets with sudo, or let the reconciler's daemon deploy instead.
+# update-system (and deploy-all) always runs the system step, as the seed's `nixos-rebuild switch` did, whether or
+# not nixos/ changed: they need root (sudo make update-system). The other targets switch only when nixos/ changed.
+# logs follows the logs until Ctrl-C; FOLLOW= (empty) prints them and returns.
 
 RECONCILER ?= reconciler
 # The repository the reconciler works on: the directory of this Makefile (/opt/homelab on the server).
 HOMELAB_REPO ?= $(patsubst %/,%,$(dir $(abspath $(firstword $(MAKEFILE_LIST)))))
 SERVICE ?=
 REV ?= HEAD~1
+FOLLOW ?= 1
 RECONCILE = $(RECONCILER) --repo $(HOMELAB_REPO)
 UNIT = $(if $(findstring /,$(SERVICE)),$(SERVICE),$(patsubst sonarr-%,sonarr/%,$(patsubst radarr-%,radarr/%,$(SERVICE))))
 
-.PHONY: help deploy-all deploy deploy-media deploy-monitoring deploy-infrastructure deploy-selfhosting \
+.PHONY: help pull deploy-all deploy deploy-media deploy-monitoring deploy-infrastructure deploy-selfhosting \
 	update-system update-services stop restart logs pull-images cleanup validate status rollback require-service
 
 help:
 	@echo "developers: make build | test | lint | install | demo | bench | clean"
 	@echo "operator:   make deploy-all | deploy SERVICE=plex | deploy-media | deploy-monitoring |"
 	@echo "            deploy-infrastructure | deploy-selfhosting | update-system | update-services |"
-	@echo "            stop|restart|logs SERVICE=sonarr/shows | pull-images | cleanup | validate | status |"
-	@echo "            rollback REV=HEAD~1      (RECONCILER=$(RECONCILER), HOMELAB_REPO=$(HOMELAB_REPO))"
+	@echo "            stop|restart SERVICE=sonarr/shows | logs SERVICE=plex [FOLLOW=] | pull-images | cleanup |"
+	@echo "            validate | status | rollback REV=HEAD~1   (RECONCILER=$(RECONCILER), HOMELAB_REPO=$(HOMELAB_REPO))"
 
 require-service:
 	@test -n "$(SERVICE)" || { echo "make: name a service: make $(firstword $(MAKECMDGOALS)) SERVICE=plex (or SERVICE=sonarr/shows)" >&2; exit 2; }
 
-# Pull and deploy what changed (the system switch too, when nixos/ changed).
-update-system:
+# Fetch and deploy what changed (the system step too, when nixos/ changed). Make runs it once per invocation.
+pull:
 	$(RECONCILE) sync
 
-# Pull and deploy what changed, then make sure every service is up.
-update-services: update-system
+# Pull, then run the system step again even when nixos/ did not change (needs root).
+update-system: pull
+	$(RECONCILE) deploy system
+
+# Pull, then make sure every service is up.
+update-services: pull
 	$(RECONCILE) deploy --all
 
-deploy-all: update-services
+deploy-all: update-system update-services
 
-deploy: require-service update-system
+deploy: require-service pull
 	$(RECONCILE) deploy $(UNIT)
 
-deploy-media: update-system
+deploy-media: pull
 	$(RECONCILE) deploy --group media
 
-deploy-monitoring: update-system
+deploy-monitoring: pull
 	$(RECONCILE) deploy --group monitoring
 
-deploy-infrastructure: update-system
+deploy-infrastructure: pull
 	$(RECONCILE) deploy --group infrastructure
 
-deploy-selfhosting: update-system
+deploy-selfhosting: pull
 	$(RECONCILE) deploy --group selfhosting
 
 stop: require-service
@@ -141,9 +148,10 @@ restart: require-service
 	$(RECONCILE) restart $(UNIT)
 
 logs: require-service
-	$(RECONCILE) logs --follow $(UNIT)
+	$(RECONCILE) logs $(if $(FOLLOW),--follow )$(UNIT)
 
-# Pull newer images for every service and recreate the ones whose image changed.
+# Pull newer images for every service and recreate the running ones whose image changed. An image the engine has
+# but no registry gives (built or loaded locally, or no network) is kept and reported, not an error.
 pull-images:
 	$(RECONCILE) pull-images
 

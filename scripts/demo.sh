@@ -4,7 +4,9 @@
 # It brings up the project's private Docker engine (scripts/testenv.sh), builds the reconciler, makes a sandbox
 # (a bare "remote" holding a small homelab, an author clone, and a deploy clone the reconciler owns), and narrates:
 # first sync, a one-service change, a broken healthcheck rolled back on its own, an operator rollback with its hold,
-# then status and history. Unit names start with demo- so nothing collides with real Compose projects.
+# status and history; then the main job: `reconciler run` on a free loopback port, a push, the signed GitHub push
+# webhook the forge would send, the new commit deployed by the daemon, /status, and the daemon stopped.
+# Unit names start with demo- so nothing collides with real Compose projects.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,9 +28,11 @@ RECONCILER_BIN="$ROOT/.build/debug/reconciler"
 
 SANDBOX=$(mktemp -d /tmp/reconciler-demo.XXXXXX)
 PROJECTS=(demo-gluetun demo-prowlarr demo-sonarr-shows demo-radarr-anime demo-plex)
+DAEMON=
 cleanup() {
   status=$?
   bold "Cleaning up"
+  if [ -n "$DAEMON" ] && kill -0 "$DAEMON" 2>/dev/null; then kill -TERM "$DAEMON"; wait "$DAEMON" || true; fi
   for p in "${PROJECTS[@]}"; do docker compose -p "$p" down --remove-orphans >/dev/null 2>&1 || true; done
   rm -rf "$SANDBOX"
   scripts/testenv.sh down || true
@@ -134,4 +138,63 @@ R sync
 bold "5. reconciler status and history"
 R status
 R history --limit 4
+
+bold "6. The main job: the daemon deploys a git push by itself (reconciler run + the forge's signed webhook)"
+free_port() { # a loopback port nothing listens on
+  for port in $(shuf -i 20000-60999 -n 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  return 1
+}
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT"
+SECRET="$STATE/webhook.secret"
+(umask 077; head -c 32 /dev/urandom | base64 > "$SECRET")
+say "webhook secret in $SECRET (mode 600); pollInterval 1h, so what deploys below is the webhook, not a poll"
+printf '\033[36m$ %s\033[0m\n' "reconciler run --listen 127.0.0.1:$PORT --webhook-secret-file $SECRET --poll-interval 1h &"
+"$RECONCILER_BIN" run --repo "$DEPLOY" --state-dir "$STATE" --listen "127.0.0.1:$PORT" \
+  --webhook-secret-file "$SECRET" --poll-interval 1h 2> "$SANDBOX/daemon.log" &
+DAEMON=$!
+deadline=$((SECONDS + 60))
+until curl -s -o /dev/null "$URL/healthz"; do # any answer: it listens
+  kill -0 "$DAEMON" 2>/dev/null || { cat "$SANDBOX/daemon.log"; echo "demo: the daemon exited" >&2; exit 1; }
+  [ "$SECONDS" -lt "$deadline" ] || { echo "demo: the daemon did not answer on $URL within 60 s" >&2; exit 1; }
+  sleep 0.2
+done
+say "daemon pid $DAEMON answers on $URL"
+
+before=$(git -C "$AUTHOR" rev-parse HEAD)
+service demo-plex 3
+push "plex: version 3"
+after=$(git -C "$AUTHOR" rev-parse HEAD)
+# The body GitHub sends for a push to main (the shape of Tests/Fixtures/webhooks: octokit's examples), signed the
+# way GitHub signs it: X-Hub-Signature-256 = HMAC-SHA256 of the exact bytes, keyed with the secret.
+sed -e 's|"refs/heads/master"|"refs/heads/main"|' -e "s|0000000000000000000000000000000000000000|$before|" \
+  -e "s|6113728f27ae82c7b1a177c8d03f9e96e0adf246|$after|g" -e 's|"created": true|"created": false|' \
+  Tests/Fixtures/webhooks/github/push-with-new-branch.payload.json > "$SANDBOX/push.json"
+signature=$(openssl dgst -sha256 -hmac "$(cat "$SECRET")" < "$SANDBOX/push.json" | sed 's/^.* //')
+sent=$SECONDS
+run curl -sS -X POST "$URL/hooks/github" -H 'Content-Type: application/json' -H 'X-GitHub-Event: push' \
+  -H "X-GitHub-Delivery: $(cat /proc/sys/kernel/random/uuid)" -H "X-Hub-Signature-256: sha256=$signature" \
+  --data-binary "@$SANDBOX/push.json"
+echo
+deployed() { curl -fsS "$URL/status" 2>/dev/null | jq -r '.deployed.commit // empty' 2>/dev/null; }
+until [ "$(deployed)" = "$after" ]; do # bounded: 90 s
+  if [ $((SECONDS - sent)) -ge 90 ]; then
+    cat "$SANDBOX/daemon.log"
+    echo "demo: ${after:0:12} was not deployed within 90 s of the webhook" >&2
+    exit 1
+  fi
+  sleep 0.5
+done
+say "${after:0:12} deployed by the daemon $((SECONDS - sent)) s after the webhook (whole seconds)"
+docker ps --filter label=com.docker.compose.project=demo-plex --format 'demo-plex runs version {{.Label "homelab.version"}}: {{.Status}}'
+printf '\033[36m$ %s\033[0m\n' "curl -fsS $URL/status | jq ."
+curl -fsS "$URL/status" | jq .
+say "the status page: $URL/ (open it in a browser while the daemon runs)"
+kill -TERM "$DAEMON"
+wait "$DAEMON" && say "daemon stopped (SIGTERM, exit 0)" || say "daemon stopped (exit $?)"
+DAEMON=
+say "its log:"
+sed 's/^/    /' "$SANDBOX/daemon.log" | tail -n 12
 bold "Demo complete"

@@ -4,12 +4,16 @@ import ReconcilerCore
 struct DeployCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deploy",
-        abstract: "Ensure units (and any dependency of theirs that is down) are up at the deployed commit."
+        abstract: "Ensure units (and any dependency of theirs that is down) are up at the deployed commit.",
+        discussion: """
+            `reconciler deploy system` runs the system step (system.switch) again at the deployed commit, recorded as \
+            a deployment like any other; with units beside it, the system goes first.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "Unit ids (plex, sonarr/shows).")
+    @Argument(help: "Unit ids (plex, sonarr/shows); system for the system step.")
     var units: [String] = []
 
     @Option(help: "A group from reconciler.json.")

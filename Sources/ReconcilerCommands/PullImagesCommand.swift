@@ -19,6 +19,12 @@ struct PullImagesCommand: AsyncParsableCommand {
             } else {
                 Console.line("No running unit has a newer image.")
             }
+            if !result.keptLocal.isEmpty {
+                Console.line(
+                    "Kept local images (no registry answered with a newer one) for: "
+                        + result.keptLocal.map(\.unit).joined(separator: ", ")
+                )
+            }
             if !result.failedPulls.isEmpty {
                 for failure in result.failedPulls { Console.error("\(failure.unit): pull failed: \(failure.message)") }
                 if code == 0 { code = ReconcilerError.ExitCode.configuration.rawValue }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import ReconcilerCore
 import ReconcilerServer
@@ -13,6 +14,9 @@ package struct ReconcilerCommand: AsyncParsableCommand {
             Exit codes: 0 ok · 1 usage or configuration error (including a target commit that fails validation, \
             or a remote that cannot be fetched) · 2 deploy failed and was rolled back · 3 rollback failed (degraded) · \
             4 another reconciler holds the lock · 5 drift/refused.
+
+            Global options (--repo, --state-dir, --config, --host, --verbose) go before the subcommand or after it: \
+            `reconciler --repo /opt/homelab status` and `reconciler status --repo /opt/homelab` are the same.
             """,
         version: ReconcilerVersion.current,
         subcommands: [
@@ -31,5 +35,15 @@ extension ReconcilerCommand {
     /// ``SecretMasker/shared``.
     package static func maskingLogHandler(label: String) -> any LogHandler {
         MaskingLogHandler(StreamLogHandler.standardError(label: label), masker: .shared)
+    }
+}
+
+extension ReconcilerCommand {
+    /// Prints `error` as ArgumentParser would and exits with the contract's code: a usage error (an unknown option, a
+    /// missing argument, a failed `validate()`) exits 1, not ArgumentParser's EX_USAGE (64).
+    package static func exitWithContractCode(for error: any Error) -> Never {
+        guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(ReconcilerError.ExitCode.configuration.rawValue)
     }
 }

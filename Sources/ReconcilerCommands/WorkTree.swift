@@ -40,4 +40,9 @@ struct WorkTree {
             trackedEnvFiles: try repository.trackedPaths(named: ".env")
         )
     }
+
+    /// Keys that look secret and still hold their `.env.example` placeholder (names only, never values).
+    func placeholderWarnings() -> [ValidationFailure] {
+        SecretsAudit.placeholderWarnings(units: units.ids.compactMap { units.units[$0] }, workdir: repository.workdir)
+    }
 }

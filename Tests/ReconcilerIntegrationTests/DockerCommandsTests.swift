@@ -184,14 +184,31 @@ struct DockerCommandsTests {
         #expect(history.first?["trigger"] as? String == "pull-images")
     }
 
-    @Test func pullFailureIsNamedAndFailsTheCommand() throws {
+    @Test func localOnlyImageIsKeptAndAMissingOneFailsTheCommand() throws {
         let lab = try Lab()
         defer { lab.tearDown() }
         #expect(try lab.run("sync").status == 0)
-        // The fixtures' image is local only: a real pull has no registry to reach.
-        let result = try lab.run("pull-images")
-        #expect(result.status == 1, "\(result.output)")
-        #expect(result.stderr.contains("\(lab.db): pull failed"), "\(result.output)")
+        // The fixtures' image is local only: the pull has no registry to reach, the engine has the image, the units
+        // keep running on it, and the report says so.
+        let kept = try lab.run("pull-images")
+        #expect(kept.status == 0, "\(kept.output)")
+        #expect(kept.output.contains("kept the local image \(DockerRig.testImage)"), "\(kept.output)")
+        #expect(kept.stdout.contains("Kept local images"), "\(kept.output)")
+        #expect(kept.stdout.contains(lab.db), "\(kept.output)")
+
+        // An image the engine no longer has (untagged since the container started) and no registry gives: failed.
+        let gone = "reconciler-test/gone\(lab.homelab.tag):1"
+        #expect(try Self.docker("tag", DockerRig.testImage, gone).status == 0)
+        defer { _ = try? Self.docker("rmi", gone) }
+        let service = Homelab.service(version: "2").replacingOccurrences(of: DockerRig.testImage, with: gone)
+        try lab.homelab.commit(["services/\(lab.db)/compose.yml": service], message: "db: another image")
+        let sync = try lab.run("sync")
+        #expect(sync.status == 0, "\(sync.output)")
+        #expect(try Self.docker("rmi", gone).status == 0)
+        let failed = try lab.run("pull-images")
+        #expect(failed.status == 1, "\(failed.output)")
+        #expect(failed.stderr.contains("\(lab.db): pull failed"), "\(failed.output)")
+        #expect(!failed.stderr.contains("\(lab.app): pull failed"), "\(failed.output)")
     }
 
     @Test func cleanupPrunesDocker() throws {

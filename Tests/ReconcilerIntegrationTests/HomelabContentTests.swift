@@ -4,7 +4,8 @@ import ReconcilerTesting
 import Testing
 
 /// The homelab this repository deploys: every Compose file, NixOS file, the dependency graph, the READMEs, the
-/// users, and the operator's Makefile targets. Nothing here needs a Docker engine (`compose config` runs offline).
+/// users and the .gitignore. Nothing here needs a Docker engine (`compose config` runs offline); the operator's
+/// Makefile targets are ``OperatorMakefileTests``, on the engine.
 @Suite struct HomelabContentTests {
     @Test func everySeedServiceIsAUnit() throws {
         let config = try HomelabRepository.config()
@@ -141,56 +142,224 @@ import Testing
         #expect(services.contains(":9876/status"))
     }
 
-    @Test func operatorTargetsCallTheReconciler() throws {
-        let root = HomelabRepository.root
-        func make(_ args: String...) throws -> CommandResult {
-            try Command.run(["make", "--no-print-directory", "-s", "-C", root, "RECONCILER=echo reconciler"] + args)
-        }
-        let expected: [([String], [String])] = [
-            (["deploy-all"], ["sync", "deploy --all"]),
-            (["deploy", "SERVICE=plex"], ["sync", "deploy plex"]),
-            (["deploy", "SERVICE=sonarr-shows"], ["sync", "deploy sonarr/shows"]),
-            (["deploy-media"], ["sync", "deploy --group media"]),
-            (["deploy-monitoring"], ["sync", "deploy --group monitoring"]),
-            (["deploy-infrastructure"], ["sync", "deploy --group infrastructure"]),
-            (["deploy-selfhosting"], ["sync", "deploy --group selfhosting"]),
-            (["update-system"], ["sync"]),
-            (["update-services"], ["sync", "deploy --all"]),
-            (["stop", "SERVICE=radarr/anime"], ["stop radarr/anime"]),
-            (["restart", "SERVICE=plex"], ["restart plex"]),
-            (["logs", "SERVICE=plex"], ["logs --follow plex"]),
-            (["pull-images"], ["pull-images"]),
-            (["cleanup"], ["cleanup"]),
-            (["validate"], ["validate"]),
-            (["status"], ["status"]),
-            (["rollback"], ["rollback HEAD~1"]),
-            (["rollback", "REV=abc123"], ["rollback abc123"]),
-        ]
-        for (args, lines) in expected {
-            let result = try Command.run(
-                ["make", "--no-print-directory", "-s", "-C", root, "RECONCILER=echo reconciler"] + args
-            )
-            #expect(result.status == 0, "make \(args): \(result.output)")
-            let want = lines.map { "reconciler --repo \(root) \($0)" }
-            #expect(result.stdout.split(separator: "\n").map(String.init) == want, "make \(args)")
-        }
-        let missing = try make("deploy")
-        #expect(missing.status != 0)
-        #expect(missing.stderr.contains("SERVICE="))
-        // The developers' targets are still there.
-        let dry = try Command.run(["make", "--no-print-directory", "-n", "-C", root, "build", "lint", "install"])
-        #expect(dry.status == 0, "\(dry.output)")
-        #expect(dry.stdout.contains("swift build"))
-    }
-
     @Test func gitignoreKeepsSecretsOutAndExamplesIn() throws {
-        let ignore = try String(contentsOfFile: "\(HomelabRepository.root)/.gitignore", encoding: .utf8)
-        for line in ["services/**/.env", "*.env", "!*.env.example", ".env", "result", ".build/"] {
-            #expect(ignore.split(separator: "\n").contains(Substring(line)), "\(line) missing from .gitignore")
+        // git itself decides (--no-index: the rules, not what happens to be tracked).
+        func ignored(_ path: String) throws -> Bool {
+            try Command.run(["git", "-C", HomelabRepository.root, "check-ignore", "--quiet", "--no-index", path])
+                .status == 0
+        }
+        for path in [
+            "services/plex/.env", "services/sonarr/shows/.env", ".env", "secrets.env", "result", "result-1",
+            ".build/debug", ".testenv/engine.log",
+        ] {
+            #expect(try ignored(path), "\(path) is not ignored")
+        }
+        for path in ["services/plex/.env.example", "services/sonarr/shows/.env.example", "Makefile", "nixos/flake.nix"]
+        {
+            #expect(try !ignored(path), "\(path) is ignored")
         }
     }
 
     private func value(of key: String, in env: String) -> String? {
         env.split(separator: "\n").first { $0.hasPrefix("\(key)=") }.map { String($0.dropFirst(key.count + 1)) }
+    }
+}
+
+/// The operator's Makefile targets, run as an operator runs them (`make -f /opt/homelab/Makefile TARGET`) with the
+/// built binary, on a fixture homelab with this repository's real Makefile, on the rig's Docker engine; the system
+/// switch is the fixture's recording stand-in.
+@Suite struct OperatorMakefileTests {
+    /// A homelab with one unit per group and (unless `withShows` is false) `sonarr/shows`, which needs the
+    /// infrastructure's gateway; the repository's Makefile committed at its root; cloned for deploying. Only one
+    /// fixture at a time has `sonarr/shows` (its Compose project, `sonarr-shows`, carries no tag).
+    struct Fixture {
+        let homelab: Homelab
+        let gateway: String
+        let plex: String
+        let grafana: String
+        let immich: String
+        let shows = "sonarr/shows"
+        let withShows: Bool
+
+        init(withShows: Bool = true) throws {
+            self.withShows = withShows
+            try DockerRig.requireEngine()
+            homelab = try Homelab()
+            gateway = "gluetun\(homelab.tag)"
+            plex = "plex\(homelab.tag)"
+            grafana = "grafana\(homelab.tag)"
+            immich = "immich\(homelab.tag)"
+            let media = (withShows ? [plex, shows] : [plex]).map { "\"\($0)\"" }.joined(separator: ", ")
+            let groups = """
+                "groups": { "infrastructure": ["\(gateway)"], "media": [\(media)], \
+                "monitoring": ["\(grafana)"], "selfhosting": ["\(immich)"] }
+                """
+            var files: [String: String?] = [
+                "reconciler.json": homelab.config(units: withShows ? [shows: [gateway]] : [:], extra: groups),
+                "Makefile": try String(contentsOfFile: "\(HomelabRepository.root)/Makefile", encoding: .utf8),
+                ".gitignore": ".env\n*.env\n!*.env.example\n",
+                "nixos/configuration.nix": "{ ... }: { networking.hostName = \"homelab\"; }\n",
+            ]
+            for unit in units { files["services/\(unit)/compose.yml"] = Homelab.service(version: "1") }
+            try homelab.commit(files, message: "Initial homelab")
+            try homelab.cloneDeploy()
+        }
+
+        var units: [String] { [gateway, plex] + (withShows ? [shows] : []) + [grafana, immich] }
+
+        func project(_ unit: String) -> String { unit.replacingOccurrences(of: "/", with: "-") }
+
+        /// `make -f <deploy clone>/Makefile <args> RECONCILER=<built binary>`, from another directory, with the
+        /// state directory and host file given through the environment.
+        func make(_ args: String...) throws -> CommandResult {
+            try Command.run(
+                ["make", "--no-print-directory", "-f", "\(homelab.deploy)/Makefile"] + args
+                    + ["RECONCILER=\(ReconcilerBinary.path)"],
+                in: homelab.dir.path,
+                environment: DockerRig.environment.merging([
+                    "RECONCILER_STATE_DIR": homelab.stateDir,
+                    "RECONCILER_HOST_CONFIG": homelab.dir.appending("host-config.json"),
+                    "MAKEFLAGS": "", "MAKELEVEL": "",
+                ]) { _, new in new }
+            )
+        }
+
+        func running(_ unit: String) throws -> Bool { try !Containers.running(project(unit)).isEmpty }
+
+        func deployedCommit() throws -> String? {
+            let status = try ReconcilerBinary.run(["status", "--json"], homelab: homelab)
+            return (try decodeJSON(status.stdout)["deployed"] as? [String: Any])?["commit"] as? String
+        }
+
+        func stopAll() throws {
+            let stop = try ReconcilerBinary.run(["stop"] + units, homelab: homelab)
+            #expect(stop.status == 0, "\(stop.output)")
+            for unit in units { #expect(try !running(unit), "\(unit) still runs") }
+        }
+
+        func tearDown() { homelab.tearDown(projects: units.map(project)) }
+    }
+
+    @Test func deployTargetsBringUpWhatTheyNameAndUpdateSystemAlwaysSwitches() throws {
+        let lab = try Fixture()
+        defer { lab.tearDown() }
+        let first = try lab.homelab.git(["rev-parse", "HEAD"])
+
+        let all = try lab.make("deploy-all")
+        #expect(all.status == 0, "\(all.output)")
+        for unit in lab.units { #expect(try lab.running(unit), "deploy-all: \(unit) is not up") }
+        #expect(try lab.deployedCommit() == first)
+        // The first deploy switches, and update-system switches again though nixos/ did not change since.
+        #expect(lab.homelab.switchCalls().count == 2, "\(lab.homelab.switchCalls())")
+
+        let missing = try lab.make("deploy")
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("SERVICE="), "\(missing.output)")
+
+        // deploy SERVICE=…: the seed's name and the unit id; the dependency comes up with it, nothing else does.
+        for name in ["sonarr-shows", "sonarr/shows"] {
+            try lab.stopAll()
+            let deploy = try lab.make("deploy", "SERVICE=\(name)")
+            #expect(deploy.status == 0, "\(deploy.output)")
+            #expect(try lab.running(lab.shows), "deploy SERVICE=\(name)")
+            #expect(try lab.running(lab.gateway), "deploy SERVICE=\(name): its dependency")
+            for unit in [lab.plex, lab.grafana, lab.immich] { #expect(try !lab.running(unit), "\(unit) came up") }
+        }
+
+        // deploy-<group>: that group's units, one group after the other.
+        try lab.stopAll()
+        var up: Set<String> = []
+        for (group, members) in [
+            ("infrastructure", [lab.gateway]), ("media", [lab.plex, lab.shows]), ("monitoring", [lab.grafana]),
+            ("selfhosting", [lab.immich]),
+        ] {
+            let deploy = try lab.make("deploy-\(group)")
+            #expect(deploy.status == 0, "deploy-\(group): \(deploy.output)")
+            up.formUnion(members)
+            for unit in lab.units { #expect(try lab.running(unit) == up.contains(unit), "deploy-\(group): \(unit)") }
+        }
+        #expect(lab.homelab.switchCalls().count == 2, "only update-system switches when nixos/ did not change")
+
+        // update-system: pulls the new commit (a service change only) and runs the system step anyway, recorded.
+        let second = try lab.homelab.commit(
+            ["services/\(lab.plex)/compose.yml": Homelab.service(version: "2")],
+            message: "plex: version 2"
+        )
+        let system = try lab.make("update-system")
+        #expect(system.status == 0, "\(system.output)")
+        #expect(try lab.deployedCommit() == second)
+        #expect(try Containers.version(lab.project(lab.plex)) == "2")
+        #expect(lab.homelab.switchCalls().count == 3, "\(lab.homelab.switchCalls())")
+        let steps = try lastDeploymentSteps(lab.homelab)
+        #expect(steps.contains { $0.unit == "system" && $0.action == "switch" }, "\(steps)")
+
+        // update-services: pulls and makes sure every service is up; no switch.
+        let stop = try lab.make("stop", "SERVICE=\(lab.grafana)")
+        #expect(stop.status == 0, "\(stop.output)")
+        #expect(try !lab.running(lab.grafana))
+        let third = try lab.homelab.commit(
+            ["services/\(lab.immich)/compose.yml": Homelab.service(version: "3")],
+            message: "immich: version 3"
+        )
+        let services = try lab.make("update-services")
+        #expect(services.status == 0, "\(services.output)")
+        #expect(try lab.deployedCommit() == third)
+        #expect(try Containers.version(lab.project(lab.immich)) == "3")
+        for unit in lab.units { #expect(try lab.running(unit), "update-services: \(unit) is not up") }
+        #expect(lab.homelab.switchCalls().count == 3)
+    }
+
+    @Test func dayToDayTargetsOnADeployedHomelab() throws {
+        let lab = try Fixture(withShows: false)
+        defer { lab.tearDown() }
+        let first = try lab.homelab.git(["rev-parse", "HEAD"])
+        let second = try lab.homelab.commit(
+            ["services/\(lab.grafana)/compose.yml": Homelab.service(version: "2")],
+            message: "grafana: version 2"
+        )
+        let sync = try ReconcilerBinary.run(["sync"], homelab: lab.homelab)
+        #expect(sync.status == 0, "\(sync.output)")
+
+        let before = try Containers.running(lab.plex)
+        let restart = try lab.make("restart", "SERVICE=\(lab.plex)")
+        #expect(restart.status == 0, "\(restart.output)")
+        let after = try Containers.running(lab.plex)
+        #expect(!after.isEmpty && after != before, "restart made a new container")
+
+        let logs = try lab.make("logs", "SERVICE=\(lab.plex)", "FOLLOW=")
+        #expect(logs.status == 0, "\(logs.output)")
+        #expect(logs.stdout.contains("started version 1"), "\(logs.output)")
+
+        // The fixtures' image exists only in the engine: no registry has it, so it is kept and said so.
+        let pull = try lab.make("pull-images")
+        #expect(pull.status == 0, "\(pull.output)")
+        #expect(pull.output.contains("kept the local image \(DockerRig.testImage)"), "\(pull.output)")
+        #expect(pull.stdout.contains("Kept local images"), "\(pull.output)")
+
+        let validate = try lab.make("validate")
+        #expect(validate.status == 0, "\(validate.output)")
+        #expect(validate.stdout.contains("All checks passed."))
+
+        let status = try lab.make("status")
+        #expect(status.status == 0, "\(status.output)")
+        #expect(status.stdout.contains(String(second.prefix(12))), "\(status.output)")
+
+        let stopped = "rt-stopped-\(lab.homelab.tag)"
+        let create = try Command.run(
+            ["docker", "create", "--name", stopped, DockerRig.testImage, "true"],
+            environment: DockerRig.environment
+        )
+        #expect(create.status == 0, "\(create.output)")
+        defer { _ = try? Command.run(["docker", "rm", "-f", stopped], environment: DockerRig.environment) }
+        let cleanup = try lab.make("cleanup")
+        #expect(cleanup.status == 0, "\(cleanup.output)")
+        let inspect = try Command.run(["docker", "inspect", stopped], environment: DockerRig.environment)
+        #expect(inspect.status != 0, "cleanup pruned the stopped container")
+
+        let rollback = try lab.make("rollback", "REV=HEAD~1")
+        #expect(rollback.status == 0, "\(rollback.output)")
+        #expect(try lab.deployedCommit() == first)
+        #expect(try Containers.version(lab.project(lab.grafana)) == "1")
+        #expect(try lab.homelab.git(["rev-parse", "HEAD"], in: lab.homelab.deploy) == first)
     }
 }

@@ -80,12 +80,22 @@ struct HomelabSecretsTests {
         defer { copy.dir.remove() }
         let before = try copy.reconciler("validate")
         #expect(before.status == 1)
-        #expect(before.stderr.contains("plex: services/plex/.env is missing"), "\(before.output)")
+        // Once per unit, with the command that fixes it, and not as missing keys.
+        let plexLines = before.stderr.split(separator: "\n").filter { $0.hasPrefix("error: plex: ") }
+        #expect(
+            plexLines == [
+                "error: plex: no .env: run `reconciler secrets init plex` (it copies .env.example to "
+                    + "services/plex/.env, mode 600), then replace its placeholder values"
+            ],
+            "\(before.output)"
+        )
+        #expect(before.stderr.split(separator: "\n").filter { $0.hasPrefix("error: sonarr/shows: ") }.count == 1)
+        #expect(!before.output.contains("lacks key"), "\(before.output)")
 
         #expect(try copy.reconciler("secrets", "init", "--all").status == 0)
         let clean = try copy.reconciler("validate")
         #expect(clean.status == 0, "\(clean.output)")
-        #expect(clean.stdout.contains("All checks passed."))
+        #expect(clean.stdout.contains("All checks passed"))
 
         // A key of .env.example removed from .env.
         let plexEnv = try String(contentsOfFile: copy.env("plex"), encoding: .utf8)
@@ -106,7 +116,7 @@ struct HomelabSecretsTests {
         let readable = try copy.reconciler("validate")
         #expect(readable.status == 1)
         #expect(readable.stderr.contains("sonarr/anime: services/sonarr/anime/.env is readable"), "\(readable.output)")
-        #expect(!readable.stderr.contains("sonarr/shows:"))
+        #expect(!readable.stderr.contains("error: sonarr/shows:"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy.env("sonarr/anime"))
 
         // Tracked by git.
@@ -115,6 +125,45 @@ struct HomelabSecretsTests {
         #expect(tracked.status == 1)
         #expect(tracked.stderr.contains("pihole: services/pihole/.env is tracked by git"), "\(tracked.output)")
         #expect(!tracked.output.contains("secure_password_here"), "values are never printed")
+    }
+
+    @Test func validateWarnsAboutSecretKeysStillHoldingTheirPlaceholder() throws {
+        let copy = try Copy()
+        defer { copy.dir.remove() }
+        #expect(try copy.reconciler("secrets", "init", "--all").status == 0)
+        let placeholders = try copy.reconciler("validate")
+        #expect(placeholders.status == 0, "warnings do not fail validation: \(placeholders.output)")
+        #expect(placeholders.stdout.contains("with 10 warning(s)"), "\(placeholders.output)")
+        let warnings = placeholders.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: ") }
+        #expect(
+            warnings.contains(
+                "warning: gluetun: services/gluetun/.env still has the .env.example placeholder for "
+                    + "WIREGUARD_PRIVATE_KEY: set a real value in \(copy.repo)/services/gluetun/.env"
+            ),
+            "\(placeholders.output)"
+        )
+        #expect(
+            warnings.contains { $0.hasPrefix("warning: pihole: ") && $0.contains("for PIHOLE_WEB_PASSWORD:") }
+        )
+        #expect(warnings.contains { $0.hasPrefix("warning: prowlarr: ") && $0.contains("PROWLARR_API_KEY") })
+        #expect(warnings.contains { $0.contains("for DB_PASSWORD, DB_ROOT_PASSWORD: set real values in") })
+        // Keys that do not look secret are not flagged, and no value is ever printed.
+        #expect(!placeholders.output.contains("PUID"))
+        for value in ["your_wireguard_private_key_here", "secure_password_here", "secure_root_password_here"] {
+            #expect(!placeholders.output.contains(value), "\(value) printed")
+        }
+
+        // A real value (quoted or not, any case of key) ends the warning for that unit only.
+        let gluetun = try String(contentsOfFile: copy.env("gluetun"), encoding: .utf8)
+        try gluetun.replacingOccurrences(
+            of: "WIREGUARD_PRIVATE_KEY=your_wireguard_private_key_here",
+            with: "WIREGUARD_PRIVATE_KEY=\"kQ3mP0aLs9real\""
+        ).write(toFile: copy.env("gluetun"), atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: copy.env("gluetun"))
+        let fixed = try copy.reconciler("validate")
+        #expect(fixed.status == 0, "\(fixed.output)")
+        #expect(!fixed.stderr.contains("warning: gluetun:"), "\(fixed.output)")
+        #expect(fixed.stderr.contains("warning: pihole:"), "\(fixed.output)")
     }
 
     @Test func sharedSonarrFileAffectsBothInstancesAndNothingElse() throws {

@@ -72,7 +72,10 @@ struct UnitCommandsTests {
         )
         let broken = try lab.run("validate")
         #expect(broken.status == 1)
-        #expect(broken.output.contains("KEY"))
+        #expect(
+            broken.output.contains("\(lab.app): no .env: run `reconciler secrets init \(lab.app)`"),
+            "\(broken.output)"
+        )
         #expect(broken.output.contains(lab.web))
         #expect(!broken.output.contains("error: \(lab.db)"), "only the broken units are errors")
     }

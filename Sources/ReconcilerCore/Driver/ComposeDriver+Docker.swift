@@ -36,7 +36,10 @@ extension ComposeDriver {
         var before: [String: String] = [:]
         for image in images { before[image] = try await docker.imageID(image) ?? "" }
         let pulled = try await compose.pull(unit, in: directory, onLine: context.onLine)
-        guard pulled.succeeded else { return PullOutcome(result: DriverResult(pulled), newer: []) }
+        guard pulled.succeeded else {
+            let local = !images.isEmpty && images.allSatisfy { before[$0]?.isEmpty == false }
+            return PullOutcome(result: DriverResult(pulled), newer: [], keptLocal: local ? images : [])
+        }
         var newer: [String] = []
         for image in images where try await docker.imageID(image) ?? "" != before[image] {
             newer.append(image)

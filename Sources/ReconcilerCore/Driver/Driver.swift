@@ -65,10 +65,14 @@ package struct NetworkOutcome: Sendable, Equatable {
 package struct PullOutcome: Sendable, Equatable {
     package let result: DriverResult
     package let newer: [String]
+    /// When the pull failed: the unit's images, every one of which the engine has locally (an image built or loaded
+    /// there, or a registry that does not answer), so the unit still starts on them. Empty otherwise.
+    package let keptLocal: [String]
 
-    package init(result: DriverResult, newer: [String]) {
+    package init(result: DriverResult, newer: [String], keptLocal: [String] = []) {
         self.result = result
         self.newer = newer
+        self.keptLocal = keptLocal
     }
 }
 

@@ -6,6 +6,8 @@ package struct ImageUpdateResult: Sendable {
     package var changed: [String] = []
     /// Units whose pull failed, with why.
     package var failedPulls: [(unit: String, message: String)] = []
+    /// Units whose pull failed while the engine has every one of their images: they keep running on those.
+    package var keptLocal: [(unit: String, images: [String])] = []
     /// The redeploy of `changed` (nil when nothing changed).
     package var outcome: DeployOutcome?
 }
@@ -28,7 +30,13 @@ extension Reconciler {
             var ok = true
             do {
                 let pulled = try await driver.pull(unit, in: directory, engine.context(target.config, unit: id))
-                if !pulled.result.succeeded {
+                if !pulled.result.succeeded, !pulled.keptLocal.isEmpty {
+                    // Not an error: the unit still starts on what the engine has. Said, not hidden.
+                    message =
+                        "kept the local image \(pulled.keptLocal.joined(separator: ", ")): no registry gave a newer one "
+                        + "(compose pull exited \(pulled.result.status): \(pulled.result.outputTail.lastLines(1)))"
+                    result.keptLocal.append((id, pulled.keptLocal))
+                } else if !pulled.result.succeeded {
                     ok = false
                     message = "compose pull exited \(pulled.result.status): \(pulled.result.outputTail.lastLines(3))"
                     result.failedPulls.append((id, message))

@@ -64,7 +64,8 @@ extension Reconciler {
         }
     }
 
-    /// `reconciler deploy`: bring units (and any dependency of theirs that is down) up at the deployed commit.
+    /// `reconciler deploy`: bring units (and any dependency of theirs that is down) up at the deployed commit; the
+    /// unit id `system` runs the system step again.
     package func deploy(
         _ selection: UnitSelection,
         trigger: DeploymentTrigger = .deploy
@@ -75,9 +76,26 @@ extension Reconciler {
         try checkNotDegraded()
         try checkDrift()
         let target = try deployedTarget()
+        // `deploy system` runs the system step again at the deployed commit (`make update-system`), first.
+        var selection = selection
+        var system = false
+        if case .units(let named) = selection, named.contains(UnitID.system) {
+            guard target.units.hasSystem else {
+                throw ReconcilerError(
+                    .configuration,
+                    "no system to deploy: the deployed commit has no \(target.config.system.root)/ directory"
+                        + (host.map { " for host \($0)" } ?? "")
+                )
+            }
+            system = true
+            selection = .units(named.filter { $0 != UnitID.system })
+        }
         let ids = Set(try resolve(selection, in: target))
         let running = await running(Planner.dependencies(of: ids, in: target), in: target)
-        let plan = Planner.ensure(ids, target: target, running: running)
+        var plan = Planner.ensure(ids, target: target, running: running)
+        if system {
+            plan.steps.insert(PlanStep(unit: UnitID.system, action: .switch, wave: 0, reason: .requested), at: 0)
+        }
         reporter.report(.plan(plan))
         let ledger = self.ledger
         let deployment = try ledger.begin(from: target.commit.id, to: target.commit.id, trigger: trigger, plan: plan)
@@ -85,7 +103,7 @@ extension Reconciler {
             units: plan.units.compactMap { target.units.units[$0] },
             filesRoot: repository.workdir,
             config: target.config,
-            systemCheckRoot: nil,
+            systemCheckRoot: system ? repository.workdir : nil,
             deployment: deployment
         )
         if !failures.isEmpty {
@@ -108,7 +126,7 @@ extension Reconciler {
             graph: target.graph
         )
         if let failure {
-            let message = "\(failure.step.unit) up failed: \(failure.message)"
+            let message = "\(failure.step.unit) \(failure.step.action.rawValue) failed: \(failure.message)"
             try ledger.failed(deployment, message: message, failedCommit: nil)
             return .failed(message)
         }

@@ -43,9 +43,9 @@ package enum SecretsAudit {
         return .created
     }
 
-    /// Every problem with the `.env` files of `units`, per unit: a missing `.env` beside a `.env.example`, an `.env`
-    /// readable by group or others, and any `.env` the git index tracks. (Keys of `.env.example` that `.env` lacks are
-    /// the deploy validation's own check, which `validate` runs too.)
+    /// Every problem with the `.env` files of `units`, per unit: an `.env` readable by group or others, and any `.env`
+    /// the git index tracks. (A missing `.env` and keys of `.env.example` that `.env` lacks are the deploy
+    /// validation's own checks, which `validate` runs too.)
     /// - Parameters:
     ///   - units: The units of the work tree.
     ///   - workdir: The work tree's root.
@@ -60,31 +60,20 @@ package enum SecretsAudit {
         for unit in units.sorted(by: { $0.id < $1.id }) {
             let directory = "\(workdir)/\(unit.directory)"
             let envPath = "\(unit.directory)/.env"
-            let hasExample = FileManager.default.fileExists(atPath: "\(directory)/.env.example")
-            let attributes = try? fileManager.attributesOfItem(atPath: "\(directory)/.env")
-            if attributes == nil {
-                if hasExample, !fileManager.fileExists(atPath: "\(directory)/\(SopsEnvironment.fileName)") {
-                    failures.append(
-                        ValidationFailure(
-                            unit: unit.id,
-                            check: "secrets",
-                            message: "\(envPath) is missing: create it with `reconciler secrets init \(unit.id)` "
-                                + "and fill in the values"
-                        )
+            // A missing `.env` is the deploy validation's to report (once, with `secrets init`), which `validate`
+            // runs too.
+            if let attributes = try? fileManager.attributesOfItem(atPath: "\(directory)/.env"),
+                let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0
+            {
+                failures.append(
+                    ValidationFailure(
+                        unit: unit.id,
+                        check: "secrets",
+                        message: "\(envPath) is readable by \(mode & 0o070 != 0 ? "its group" : "others")"
+                            + "\(mode & 0o070 != 0 && mode & 0o007 != 0 ? " and others" : "") "
+                            + "(mode \(String(mode & 0o777, radix: 8))): run `chmod 600 \(directory)/.env`"
                     )
-                }
-            } else {
-                if let mode = (attributes?[.posixPermissions] as? NSNumber)?.uint16Value, mode & 0o077 != 0 {
-                    failures.append(
-                        ValidationFailure(
-                            unit: unit.id,
-                            check: "secrets",
-                            message: "\(envPath) is readable by \(mode & 0o070 != 0 ? "its group" : "others")"
-                                + "\(mode & 0o070 != 0 && mode & 0o007 != 0 ? " and others" : "") "
-                                + "(mode \(String(mode & 0o777, radix: 8))): run `chmod 600 \(directory)/.env`"
-                        )
-                    )
-                }
+                )
             }
         }
         for path in trackedEnvFiles.sorted() {
@@ -102,6 +91,67 @@ package enum SecretsAudit {
             )
         }
         return failures
+    }
+}
+
+extension SecretsAudit {
+    /// Whether a key's name says it holds a secret: it contains `PASSWORD`, `TOKEN`, `SECRET` or `API_KEY`, or ends
+    /// in `_KEY` (any case).
+    package static func looksSecret(_ key: String) -> Bool {
+        let name = key.uppercased()
+        return ["PASSWORD", "TOKEN", "SECRET", "API_KEY"].contains { name.contains($0) } || name.hasSuffix("_KEY")
+    }
+
+    /// Keys whose name looks secret (``looksSecret(_:)``) and whose `.env` value is still the one `.env.example`
+    /// gives them, per unit: warnings that name the unit, the file and the key, never the value. Units without both
+    /// files are skipped (a missing `.env` is reported elsewhere).
+    /// - Parameters:
+    ///   - units: The units of the work tree.
+    ///   - workdir: The work tree's root.
+    package static func placeholderWarnings(units: [ServiceUnit], workdir: String) -> [ValidationFailure] {
+        var warnings: [ValidationFailure] = []
+        for unit in units.sorted(by: { $0.id < $1.id }) {
+            let directory = "\(workdir)/\(unit.directory)"
+            guard let example = secretValues(atPath: "\(directory)/.env.example"),
+                let env = secretValues(atPath: "\(directory)/.env")
+            else { continue }
+            let unchanged = example.keys.filter { env[$0] == example[$0] }.sorted()
+            guard !unchanged.isEmpty else { continue }
+            let one = unchanged.count == 1
+            warnings.append(
+                ValidationFailure(
+                    unit: unit.id,
+                    check: "placeholder",
+                    message: "\(unit.directory)/.env still has the .env.example placeholder for "
+                        + "\(unchanged.joined(separator: ", ")): set \(one ? "a real value" : "real values") in "
+                        + "\(directory)/.env"
+                )
+            )
+        }
+        return warnings
+    }
+
+    /// The values of the keys that look secret in a dotenv file, quotes removed; nil when it cannot be read. Only
+    /// compared, never printed.
+    private static func secretValues(atPath path: String) -> [String: Substring]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var values: [String: Substring] = [:]
+        for rawLine in String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            var line = rawLine.drop { $0 == " " || $0 == "\t" }
+            if line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = line.dropFirst("export ".count).drop { $0 == " " } }
+            guard let eq = line.firstIndex(of: "=") else { continue }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            guard looksSecret(key) else { continue }
+            var value = line[line.index(after: eq)...]
+            while let last = value.last, last == " " || last == "\t" || last == "\r" { value = value.dropLast() }
+            value = value.drop { $0 == " " || $0 == "\t" }
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = value.dropFirst().dropLast()
+            }
+            values[key] = value
+        }
+        return values
     }
 }
 

@@ -108,6 +108,20 @@ struct Validator: Sendable {
                 let envDirectory = engine.absolute(unit.directory)
                 let sealed = sealedKeys(unit, in: "\(filesRoot)/\(unit.directory)", context)
                 if case .failure(let error) = sealed { return CheckOutcome(failure: error.message, check: "sops") }
+                // No .env at all is one problem with one fix, not a list of keys (and `compose config` would only
+                // repeat it).
+                if FileManager.default.fileExists(atPath: "\(filesRoot)/\(unit.directory)/.env.example"),
+                    !FileManager.default.fileExists(
+                        atPath: "\(filesRoot)/\(unit.directory)/\(SopsEnvironment.fileName)"
+                    ),
+                    (try? FileManager.default.attributesOfItem(atPath: "\(envDirectory)/.env")) == nil
+                {
+                    return CheckOutcome(
+                        failure: "no .env: run `reconciler secrets init \(unit.id)` (it copies .env.example to "
+                            + "\(unit.directory)/.env, mode 600), then replace its placeholder values",
+                        check: "env"
+                    )
+                }
                 if let missing = EnvFile.missingKeys(
                     exampleDirectory: "\(filesRoot)/\(unit.directory)",
                     envDirectory: envDirectory,
