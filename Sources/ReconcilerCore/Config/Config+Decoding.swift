@@ -74,7 +74,7 @@ extension Config {
 }
 
 /// Reads typed values out of a JSON tree, naming the key path of every fault.
-private struct ConfigReader {
+struct ConfigReader {
     let source: String
 
     func error(_ code: ConfigError.Code, _ keyPath: String?, _ message: String) -> ConfigError {
@@ -84,15 +84,6 @@ private struct ConfigReader {
     func join(_ parent: String, _ key: String) -> String { parent.isEmpty ? key : "\(parent).\(key)" }
 
     // MARK: Sections
-
-    func system(_ value: JSONValue) throws(ConfigError) -> SystemConfig {
-        let object = try object(value, at: "system", known: ["root", "switch", "check"])
-        var system = SystemConfig()
-        if let value = object["root"] { system.root = try root(value, at: "system.root") }
-        if let value = object["switch"] { system.switch = try command(value, at: "system.switch") }
-        if let value = object["check"], value != .null { system.check = try command(value, at: "system.check") }
-        return system
-    }
 
     func services(_ value: JSONValue) throws(ConfigError) -> ServicesConfig {
         let object = try object(value, at: "services", known: ["root", "compose", "healthTimeout", "parallelism"])
