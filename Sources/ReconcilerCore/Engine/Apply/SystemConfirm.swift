@@ -20,6 +20,25 @@ struct SystemConfirm: Sendable {
     let units: [ServiceUnit]
     /// Whether the operator's checks run (the one-command step of a non-NixOS host runs the remote and Docker only).
     let operatorChecks: Bool
+    /// Whether the remote and the Docker Engine answered before the switch: a check of what did not work before is
+    /// not the switch's to pass (an operator rolling back while the forge is down must not be refused).
+    var baseline = Baseline(remote: true, docker: true)
+
+    struct Baseline: Sendable {
+        var remote: Bool
+        var docker: Bool
+    }
+
+    /// What answers now, before the switch.
+    static func baseline(engine: Engine, config: Config, context: DriverContext) async -> Baseline {
+        let remote = (try? listRemote(engine: engine, config: config, timeout: config.fetchTimeout)) != nil
+        let docker = await engine.driver.quickOutage(context) == nil
+        return Baseline(remote: remote, docker: docker)
+    }
+
+    private static func listRemote(engine: Engine, config: Config, timeout: Duration) throws -> [String] {
+        try engine.repository.listRemote(remote: config.remote, credentials: config.auth.credentials, timeout: timeout)
+    }
 
     /// How long to wait between two rounds of checks.
     static let interval: Duration = .milliseconds(500)
@@ -55,17 +74,15 @@ struct SystemConfirm: Sendable {
     /// One round of every check, in order; the first failure ends it.
     private func round(deadline: ContinuousClock.Instant) async -> String? {
         let left = max(ContinuousClock.now.duration(to: deadline), .milliseconds(100))
-        do {
-            let refs = try engine.repository.listRemote(
-                remote: config.remote,
-                credentials: config.auth.credentials,
-                timeout: min(left, config.fetchTimeout)
-            )
-            if refs.isEmpty { return "remote check: \(RemoteURL.display(config.remote)) lists no refs" }
-        } catch {
-            return "remote check: cannot list the refs of \(RemoteURL.display(config.remote)): \(error)"
+        if baseline.remote {
+            do {
+                let refs = try Self.listRemote(engine: engine, config: config, timeout: min(left, config.fetchTimeout))
+                if refs.isEmpty { return "remote check: \(RemoteURL.display(config.remote)) lists no refs" }
+            } catch {
+                return "remote check: cannot list the refs of \(RemoteURL.display(config.remote)): \(error)"
+            }
         }
-        if let outage = await engine.driver.quickOutage(context) {
+        if baseline.docker, let outage = await engine.driver.quickOutage(context) {
             return "Docker check: \(outage)"
         }
         if !units.isEmpty {

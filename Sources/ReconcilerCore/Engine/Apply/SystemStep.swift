@@ -38,6 +38,7 @@ struct SystemStep: Sendable {
         guard system.phased else { return await runOneCommand() }
         let watched = units.units.values.filter { !changing.contains($0.id) }.sorted { $0.id < $1.id }
         let healthy = await SystemConfirm.healthyUnits(watched, engine: engine, context: context)
+        let baseline = await SystemConfirm.baseline(engine: engine, config: config, context: context)
         guard let previous = NixGenerations.current(system.profile) else {
             return .failed(
                 "system.profile \(system.profile) names no generation (<profile> -> <profile>-N-link): nothing was "
@@ -50,7 +51,8 @@ struct SystemStep: Sendable {
             config: config,
             context: context,
             units: healthy,
-            operatorChecks: true
+            operatorChecks: true,
+            baseline: baseline
         )
         say("build: \(system.buildCommand.joined(separator: " "))")
         let built = await phase("build") { try await engine.driver.build(system.buildCommand, in: workdir, context) }
@@ -121,10 +123,18 @@ struct SystemStep: Sendable {
 
     /// `system.switch` alone (a non-NixOS host), then the remote and Docker checks.
     private func runOneCommand() async -> Outcome {
+        let baseline = await SystemConfirm.baseline(engine: engine, config: config, context: context)
         if let why = await phase("system switch", { try await engine.driver.switch(system.switch, in: workdir, context) }) {
             return .failed(why)
         }
-        let confirm = SystemConfirm(engine: engine, config: config, context: context, units: [], operatorChecks: false)
+        let confirm = SystemConfirm(
+            engine: engine,
+            config: config,
+            context: context,
+            units: [],
+            operatorChecks: false,
+            baseline: baseline
+        )
         if let why = await confirm.run(timeout: system.confirmTimeout) { return .failed("confirm: \(why)") }
         return .done(rebootNeeded: [])
     }
