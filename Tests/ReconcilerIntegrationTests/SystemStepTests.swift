@@ -287,7 +287,8 @@ struct SystemStepTests {
         """.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         try lab.homelab.commit(
-            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]]).replacingOccurrences(of: lab.homelab.switchScript, with: script)],
+            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]]).replacingOccurrences(of: lab.homelab.switchScript, with: script)
+                .replacingOccurrences(of: "\"system\": { ", with: "\"system\": { \"confirmTimeout\": \"3s\", ")],
             message: "switch that can close the forge"
         )
         #expect(try lab.run("sync").status == 0)
@@ -297,6 +298,7 @@ struct SystemStepTests {
         let sync = try lab.run("sync")
         #expect(sync.status == 2, "\(sync.output)")
         #expect(sync.output.contains("remote check"), "\(sync.output)")
+        #expect(sync.output.contains("not confirmed within 3s"), "confirmTimeout keeps the one-command step")
         #expect(lab.homelab.switchCalls().count == 3, "the switch, then the switch again with the previous commit")
         #expect(FileManager.default.fileExists(atPath: remote), "the previous configuration opened the forge again")
     }

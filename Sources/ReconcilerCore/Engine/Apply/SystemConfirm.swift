@@ -61,8 +61,8 @@ struct SystemConfirm: Sendable {
             failure = await round(deadline: deadline)
             if failure == nil {
                 let (seconds, attoseconds) = (ContinuousClock.now - started).components
-                let tenths = seconds * 10 + attoseconds / 100_000_000_000_000_000
-                engine.reporter.report(.info("system: confirmed in \(tenths / 10).\(tenths % 10)s"))
+                let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+                engine.reporter.report(.info("system: confirmed in \(milliseconds) ms"))
                 return nil
             }
             if ContinuousClock.now + Self.interval >= deadline { break }
