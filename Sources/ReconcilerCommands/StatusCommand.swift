@@ -69,7 +69,9 @@ struct StatusCommand: AsyncParsableCommand {
         }
         if !r.drift.isEmpty { lines.append("drift     \(r.drift.joined(separator: ", "))") }
         if let reboot = r.rebootNeeded {
-            lines.append("reboot    \(StatusReport.rebootPrefix)\(reboot.joined(separator: ", ")) (the reconciler never reboots)")
+            lines.append(
+                "reboot    \(StatusReport.rebootPrefix)\(reboot.joined(separator: ", ")) (the reconciler never reboots)"
+            )
         }
         lines.append("")
         let rows =

@@ -46,7 +46,9 @@ struct SystemStepTests {
         }
 
         func run(_ args: String..., engine: PrivateEngine? = nil) throws -> CommandResult {
-            var environment = ["PATH": "\(nixos.binDirectory):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"]
+            var environment = [
+                "PATH": "\(nixos.binDirectory):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
+            ]
             if let engine { environment["DOCKER_HOST"] = engine.host }
             return try ReconcilerBinary.run(args, homelab: lab.homelab, extraEnvironment: environment)
         }
@@ -120,7 +122,10 @@ struct SystemStepTests {
         #expect(nix.nixos.active() == "gen-2")
         #expect(sync.output.contains(failedCheck), "\(sync.output)")
 
-        #expect(try nix.lab.homelab.git(["rev-parse", "HEAD"], in: nix.lab.homelab.deploy) == deployed, "checked out again")
+        #expect(
+            try nix.lab.homelab.git(["rev-parse", "HEAD"], in: nix.lab.homelab.deploy) == deployed,
+            "checked out again"
+        )
         let history = try decodeJSONArray(try nix.run("history", "--json", "--limit", "1", engine: engine).stdout)
         #expect(history.first?["result"] as? String == "rolledBack")
         #expect((history.first?["message"] as? String)?.contains(failedCheck) == true, "\(history)")
@@ -129,7 +134,10 @@ struct SystemStepTests {
         let environment = engine.map { ["DOCKER_HOST": $0.host] } ?? DockerRig.environment
         for project in nix.lab.projects {
             let running = try Command.check(
-                ["docker", "ps", "-q", "--filter", "label=com.docker.compose.project=\(project)", "--filter", "health=healthy"],
+                [
+                    "docker", "ps", "-q", "--filter", "label=com.docker.compose.project=\(project)", "--filter",
+                    "health=healthy",
+                ],
                 environment: environment
             )
             #expect(!running.isEmpty, "\(project) runs and is healthy")
@@ -212,14 +220,18 @@ struct SystemStepTests {
     @Test func killDuringTheConfirmWindowIsRolledBackAtTheNextStart() throws {
         let nix = try NixLab(
             confirmTimeout: "60s",
-            confirm: "[[\"sh\", \"-c\", \"[ -f \\\"$0\\\" ] || exit 0; touch \\\"$0.held\\\"; while [ ! -f \\\"$0.go\\\" ]; do sleep 0.1; done\", \"HOLD\"]]"
+            confirm:
+                "[[\"sh\", \"-c\", \"[ -f \\\"$0\\\" ] || exit 0; touch \\\"$0.held\\\"; while [ ! -f \\\"$0.go\\\" ]; do sleep 0.1; done\", \"HOLD\"]]"
         )
         defer { nix.tearDown() }
         #expect(try nix.run("sync").status == 0)
         // The confirm check holds (the file HOLD in the work tree) until the test lets it go.
         let hold = "\(nix.lab.homelab.deploy)/HOLD"
         let before = nix.nixos.calls().count
-        try nix.lab.homelab.commit(["nixos/configuration.nix": "{ ... }: { boot.kernelParams = [ \"quiet\" ]; }\n"], message: "system change")
+        try nix.lab.homelab.commit(
+            ["nixos/configuration.nix": "{ ... }: { boot.kernelParams = [ \"quiet\" ]; }\n"],
+            message: "system change"
+        )
         try "".write(toFile: hold, atomically: true, encoding: .utf8)
         defer { try? "".write(toFile: "\(hold).go", atomically: true, encoding: .utf8) }
         let path = "\(nix.nixos.binDirectory):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
@@ -287,14 +299,20 @@ struct SystemStepTests {
         """.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         try lab.homelab.commit(
-            ["reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]]).replacingOccurrences(of: lab.homelab.switchScript, with: script)
-                .replacingOccurrences(of: "\"system\": { ", with: "\"system\": { \"confirmTimeout\": \"3s\", ")],
+            [
+                "reconciler.json": lab.homelab.config(units: [lab.app: [lab.db], lab.web: [lab.app]])
+                    .replacingOccurrences(of: lab.homelab.switchScript, with: script)
+                    .replacingOccurrences(of: "\"system\": { ", with: "\"system\": { \"confirmTimeout\": \"3s\", ")
+            ],
             message: "switch that can close the forge"
         )
         #expect(try lab.run("sync").status == 0)
         #expect(lab.homelab.switchCalls().count == 1, "the one command, as before")
 
-        try lab.homelab.commit(["nixos/configuration.nix": "{ ... }: { CLOSE }\n"], message: "firewall closes the forge")
+        try lab.homelab.commit(
+            ["nixos/configuration.nix": "{ ... }: { CLOSE }\n"],
+            message: "firewall closes the forge"
+        )
         let sync = try lab.run("sync")
         #expect(sync.status == 2, "\(sync.output)")
         #expect(sync.output.contains("remote check"), "\(sync.output)")

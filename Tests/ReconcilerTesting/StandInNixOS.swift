@@ -81,7 +81,9 @@ package struct StandInNixOS: Sendable {
 
     /// The generation last activated (`test` or `switch`): `gen-N`.
     package func active() -> String? {
-        (try? String(contentsOfFile: "\(root)/active", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        (try? String(contentsOfFile: "\(root)/active", encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines
+        )
     }
 
     private static func write(_ path: String, _ text: String) throws {

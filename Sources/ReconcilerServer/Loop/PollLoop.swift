@@ -186,10 +186,17 @@ package final class PollLoop: Service, Sendable {
                 notifier.publish(event)
             }
             if deploy == .succeeded,
-                let reboot = steps.first(where: { $0.logTail.hasPrefix(StatusReport.rebootPrefix) && $0.unit == UnitID.system })
+                let reboot = steps.first(where: {
+                    $0.logTail.hasPrefix(StatusReport.rebootPrefix) && $0.unit == UnitID.system
+                })
             {
                 notifier.publish(
-                    NotificationEvent(kind: .rebootNeeded, commit: head, units: [UnitID.system], message: reboot.logTail)
+                    NotificationEvent(
+                        kind: .rebootNeeded,
+                        commit: head,
+                        units: [UnitID.system],
+                        message: reboot.logTail
+                    )
                 )
             }
         case .busy(let why):

@@ -4,7 +4,12 @@ import Git
 extension AuthConfig {
     /// The credentials a fetch (and the system step's remote check) uses.
     package var credentials: Credentials {
-        Credentials(sshPrivateKey: sshKey, knownHostsFile: knownHosts, tokenFile: tokenFile, tokenUser: tokenUser ?? "git")
+        Credentials(
+            sshPrivateKey: sshKey,
+            knownHostsFile: knownHosts,
+            tokenFile: tokenFile,
+            tokenUser: tokenUser ?? "git"
+        )
     }
 }
 

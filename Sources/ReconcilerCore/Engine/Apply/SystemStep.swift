@@ -67,7 +67,9 @@ struct SystemStep: Sendable {
         if let why = await phase("test", { try await engine.driver.activate(result, .test, context) }) {
             return await fallBack(to: previous, confirm: confirm, after: why)
         }
-        say("confirm: remote, Docker, \(healthy.count) healthy unit(s), \(system.confirm.count) check(s), within \(ConfigDuration.format(system.confirmTimeout))")
+        say(
+            "confirm: remote, Docker, \(healthy.count) healthy unit(s), \(system.confirm.count) check(s), within \(ConfigDuration.format(system.confirmTimeout))"
+        )
         if let why = await confirm.run(timeout: system.confirmTimeout) {
             return await fallBack(to: previous, confirm: confirm, after: "confirm: \(why)")
         }
@@ -88,7 +90,9 @@ struct SystemStep: Sendable {
         let reboot = NixGenerations.rebootNeeded(from: booted ?? previous.path, to: result)
         if !reboot.isEmpty {
             engine.reporter.report(
-                .warning("Reboot needed for \(reboot.joined(separator: ", ")): the reconciler never reboots; reboot when convenient")
+                .warning(
+                    "Reboot needed for \(reboot.joined(separator: ", ")): the reconciler never reboots; reboot when convenient"
+                )
             )
         }
         return .done(rebootNeeded: reboot)
@@ -110,7 +114,10 @@ struct SystemStep: Sendable {
         engine.reporter.report(
             .warning("system: \(failure)\nsystem: falling back to generation \(previous.number) (\(previous.link))")
         )
-        if let why = await phase("fallback switch", { try await engine.driver.activate(previous.link, .switch, context) }) {
+        if let why = await phase(
+            "fallback switch",
+            { try await engine.driver.activate(previous.link, .switch, context) }
+        ) {
             return .notRestored("\(failure); falling back to generation \(previous.number) failed: \(why)")
         }
         if let why = await confirm.run(timeout: system.confirmTimeout) {
@@ -124,7 +131,10 @@ struct SystemStep: Sendable {
     /// `system.switch` alone (a non-NixOS host), then the remote and Docker checks.
     private func runOneCommand() async -> Outcome {
         let baseline = await SystemConfirm.baseline(engine: engine, config: config, context: context)
-        if let why = await phase("system switch", { try await engine.driver.switch(system.switch, in: workdir, context) }) {
+        if let why = await phase(
+            "system switch",
+            { try await engine.driver.switch(system.switch, in: workdir, context) }
+        ) {
             return .failed(why)
         }
         let confirm = SystemConfirm(
