@@ -77,13 +77,25 @@ mkdir -p "$AUTHOR/nixos"
 echo '{ ... }: { networking.hostName = "homelab-hl15"; }' > "$AUTHOR/nixos/configuration.nix"
 cat > "$SANDBOX/nixos-rebuild" <<'SH'
 #!/bin/sh
-# Stand-in for nixos-rebuild (this machine is not NixOS): prints what would happen.
-echo "nixos-rebuild $* (stand-in): building the system from $(pwd)/nixos and activating it"
+# Stand-in for nixos-rebuild build (this machine is not NixOS): a generation whose switch-to-configuration says what
+# it would do, at ./result.
+gen=$(mktemp -d "${0%/*}/store/nixos-system.XXXX")
+mkdir "$gen/bin"
+printf '#!/bin/sh\necho "switch-to-configuration $1 (stand-in): %s"\n' "$gen" > "$gen/bin/switch-to-configuration"
+chmod +x "$gen/bin/switch-to-configuration"
+ln -sfn "$gen" result
+echo "nixos-rebuild $* (stand-in): built the system from $(pwd)/nixos"
 SH
-chmod +x "$SANDBOX/nixos-rebuild"
+# Stand-in nix-env --profile P --set R: a new generation link, made the profile's current one.
+mkdir -p "$SANDBOX/bin" "$SANDBOX/store/gen-1/bin" "$SANDBOX/profiles"
+printf '#!/bin/sh\nn=$(ls -d "$2"-*-link | wc -l); ln -s "$4" "$2-$((n + 1))-link"; ln -sfn "${2##*/}-$((n + 1))-link" "$2"\n' > "$SANDBOX/bin/nix-env"
+printf '#!/bin/sh\necho "switch-to-configuration $1 (stand-in): generation 1"\n' > "$SANDBOX/store/gen-1/bin/switch-to-configuration"
+ln -s "$SANDBOX/store/gen-1" "$SANDBOX/profiles/system-1-link" && ln -s system-1-link "$SANDBOX/profiles/system"
+chmod +x "$SANDBOX/nixos-rebuild" "$SANDBOX/bin/nix-env" "$SANDBOX/store/gen-1/bin/switch-to-configuration"
+export PATH="$SANDBOX/bin:$PATH"
 cat > "$AUTHOR/reconciler.json" <<JSON
 {
-  "system": { "switch": ["$SANDBOX/nixos-rebuild", "switch", "--flake", "./nixos#homelab-hl15"] },
+  "system": { "build": ["$SANDBOX/nixos-rebuild", "build", "--flake", "./nixos#homelab-hl15"], "profile": "$SANDBOX/profiles/system" },
   "services": { "healthTimeout": "30s", "parallelism": 2 },
   "units": {
     "demo-prowlarr":     { "dependsOn": ["demo-gluetun"] },
@@ -100,7 +112,7 @@ run find "$AUTHOR" -path "$AUTHOR/.git" -prune -o -type f -print | sed "s|$AUTHO
 git clone -q "$REMOTE" "$DEPLOY"
 say "the server's clone (/opt/homelab in real life): $DEPLOY"
 
-bold "1. First sync: the system, then every service in dependency order, each health-gated"
+bold "1. First sync: the system (build, test, confirm, boot), then every service in dependency order, each health-gated"
 R sync
 containers
 

@@ -37,58 +37,12 @@ extension Repository {
             )
         }
         return try withRepository { repo in
-            var handle: OpaquePointer? = remoteHandles.withLock { $0[remote]?.pointer }
-            let cached = handle != nil
-            let trackingRemote: String
-            if cached {
-                trackingRemote = RemoteLocation.looksLikeURL(remote) ? Self.anonymousRemoteName : remote
-            } else if RemoteLocation.looksLikeURL(remote) {
-                try check(
-                    git_remote_create_anonymous(&handle, repo, remote),
-                    "git_remote_create_anonymous",
-                    context: remote
-                )
-                trackingRemote = Self.anonymousRemoteName
-            } else {
-                let rc = git_remote_lookup(&handle, repo, remote)
-                if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue {
-                    let configured = Self.remoteNames(repo)
-                    throw GitError(
-                        code: .notFound,
-                        call: "git_remote_lookup",
-                        message: "no remote named '\(remote)' in \(workdir) (configured: "
-                            + (configured.isEmpty ? "none" : configured.joined(separator: ", "))
-                            + "); name a configured remote or give a URL",
-                        context: remote
-                    )
-                }
-                try check(rc, "git_remote_lookup", context: remote)
-                trackingRemote = remote
-            }
-            if !cached, let handle {
-                let kept = RemoteHandle(pointer: handle)
-                remoteHandles.withLock { $0[remote] = kept }
-            }
-            let url = string(git_remote_url(handle)) ?? remote
-            let session = FetchSession(remote: remote, url: url, credentials: credentials, timeout: timeout)
-            if session.location.transport == .local {
-                // libgit2 picks the transport by whether the path exists, and calls a missing one an
-                // "unsupported URL protocol".
-                let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw GitError(
-                        code: .notFound,
-                        call: "fetch",
-                        message: "no repository at \(session.name): the path does not exist",
-                        context: url,
-                        cause: "no repository there: the path does not exist"
-                    )
-                }
-            }
+            let (handle, trackingRemote) = try remoteHandle(repo, remote)
+            let session = try session(for: handle, remote: remote, credentials: credentials, timeout: timeout)
             return try session.run {
                 try Self.fetch(
                     repo,
-                    handle!,
+                    handle,
                     session: session,
                     branch: branch,
                     trackingRef: "refs/remotes/\(trackingRemote)/\(branch)"
@@ -97,13 +51,74 @@ extension Repository {
         }
     }
 
-    private static func fetch(
-        _ repo: OpaquePointer,
-        _ remote: OpaquePointer,
-        session: FetchSession,
-        branch: String,
-        trackingRef: String
-    ) throws -> ObjectID {
+    /// The libgit2 remote for `remote` (kept for the next call) and the name its tracking refs live under.
+    func remoteHandle(_ repo: OpaquePointer, _ remote: String) throws -> (OpaquePointer, trackingRemote: String) {
+        var handle: OpaquePointer? = remoteHandles.withLock { $0[remote]?.pointer }
+        let cached = handle != nil
+        let trackingRemote: String
+        if cached {
+            trackingRemote = RemoteLocation.looksLikeURL(remote) ? Self.anonymousRemoteName : remote
+        } else if RemoteLocation.looksLikeURL(remote) {
+            try check(
+                git_remote_create_anonymous(&handle, repo, remote),
+                "git_remote_create_anonymous",
+                context: remote
+            )
+            trackingRemote = Self.anonymousRemoteName
+        } else {
+            let rc = git_remote_lookup(&handle, repo, remote)
+            if rc == GIT_ENOTFOUND.rawValue || rc == GIT_EINVALIDSPEC.rawValue {
+                let configured = Self.remoteNames(repo)
+                throw GitError(
+                    code: .notFound,
+                    call: "git_remote_lookup",
+                    message: "no remote named '\(remote)' in \(workdir) (configured: "
+                        + (configured.isEmpty ? "none" : configured.joined(separator: ", "))
+                        + "); name a configured remote or give a URL",
+                    context: remote
+                )
+            }
+            try check(rc, "git_remote_lookup", context: remote)
+            trackingRemote = remote
+        }
+        guard let handle else {
+            throw GitError(code: .notFound, call: "git_remote_lookup", message: "no remote handle", context: remote)
+        }
+        if !cached {
+            let kept = RemoteHandle(pointer: handle)
+            remoteHandles.withLock { $0[remote] = kept }
+        }
+        return (handle, trackingRemote)
+    }
+
+    /// A fetch session on `handle`'s URL; a local path that does not exist is said so plainly.
+    func session(
+        for handle: OpaquePointer,
+        remote: String,
+        credentials: Credentials,
+        timeout: Duration
+    ) throws -> FetchSession {
+        let url = string(git_remote_url(handle)) ?? remote
+        let session = FetchSession(remote: remote, url: url, credentials: credentials, timeout: timeout)
+        if session.location.transport == .local {
+            // libgit2 picks the transport by whether the path exists, and calls a missing one an
+            // "unsupported URL protocol".
+            let path = url.hasPrefix("file://") ? String(url.dropFirst("file://".count)) : url
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw GitError(
+                    code: .notFound,
+                    call: "fetch",
+                    message: "no repository at \(session.name): the path does not exist",
+                    context: url,
+                    cause: "no repository there: the path does not exist"
+                )
+            }
+        }
+        return session
+    }
+
+    /// libgit2's callbacks wired to `session`: credentials, certificate checks, and the deadline.
+    static func callbacks(for session: FetchSession) throws -> git_remote_callbacks {
         var callbacks = git_remote_callbacks()
         try check(
             git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)),
@@ -128,24 +143,48 @@ extension Repository {
             return Unmanaged<FetchSession>.fromOpaque(payload).takeUnretainedValue().checkDeadline() ? 0 : -1
         }
         callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
+        return callbacks
+    }
+
+    /// Connects `remote` for fetching and lists what it advertises; the caller disconnects.
+    static func connectAndList(
+        _ remote: OpaquePointer,
+        session: FetchSession,
+        callbacks: git_remote_callbacks
+    ) throws -> (UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?, Int) {
+        var connect = git_remote_connect_options()
+        try check(
+            git_remote_connect_options_init(&connect, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
+            "git_remote_connect_options_init"
+        )
+        connect.callbacks = callbacks
+        var rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &connect)
+        if rc < 0 { throw session.error("git_remote_connect_ext", rc) }
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        rc = git_remote_ls(&heads, &count, remote)
+        if rc < 0 {
+            git_remote_disconnect(remote)
+            throw session.error("git_remote_ls", rc)
+        }
+        return (heads, count)
+    }
+
+    private static func fetch(
+        _ repo: OpaquePointer,
+        _ remote: OpaquePointer,
+        session: FetchSession,
+        branch: String,
+        trackingRef: String
+    ) throws -> ObjectID {
+        var callbacks = try Self.callbacks(for: session)
 
         return try withExtendedLifetime(session) {
-            var connect = git_remote_connect_options()
-            try check(
-                git_remote_connect_options_init(&connect, UInt32(GIT_REMOTE_CONNECT_OPTIONS_VERSION)),
-                "git_remote_connect_options_init"
-            )
-            connect.callbacks = callbacks
-            var rc = git_remote_connect_ext(remote, GIT_DIRECTION_FETCH, &connect)
-            if rc < 0 { throw session.error("git_remote_connect_ext", rc) }
-            defer { git_remote_disconnect(remote) }
-
             // Ask what the remote has first: a refspec matching nothing fetches nothing and is no error, and the
             // tracking ref from an earlier fetch would still be there.
-            var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
-            var count = 0
-            rc = git_remote_ls(&heads, &count, remote)
-            if rc < 0 { throw session.error("git_remote_ls", rc) }
+            let (heads, count) = try connectAndList(remote, session: session, callbacks: callbacks)
+            defer { git_remote_disconnect(remote) }
+            var rc: Int32
             let wanted = "refs/heads/\(branch)"
             var branches: [String] = []
             var found = false

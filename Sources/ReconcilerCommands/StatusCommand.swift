@@ -69,6 +69,11 @@ struct StatusCommand: AsyncParsableCommand {
             lines.append("failed    \(ObjectID(hex: f.commit).short) is not retried: \(f.reason)")
         }
         if !r.drift.isEmpty { lines.append("drift     \(r.drift.joined(separator: ", "))") }
+        if let reboot = r.rebootNeeded {
+            lines.append(
+                "reboot    \(StatusReport.rebootPrefix)\(reboot.joined(separator: ", ")) (the reconciler never reboots)"
+            )
+        }
         lines.append("")
         let rows =
             [["UNIT", "STATE", "LIVE", "COMMIT"]]

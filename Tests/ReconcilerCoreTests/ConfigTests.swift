@@ -106,7 +106,8 @@ import Testing
             ),
             (
                 #"{"system": {"checks": []}}"#,
-                "reconciler.json: system.checks: unknown key; known keys: root, switch, check"
+                "reconciler.json: system.checks: unknown key; "
+                    + "known keys: root, switch, check, build, profile, confirm, confirmTimeout"
             ),
             (
                 #"{"units": {"sonarr/shows": {"dependOn": ["plex"]}}}"#,

@@ -19,6 +19,8 @@ package final class FakeDriver: Driver {
     /// What the engine asked.
     package enum Operation: String, Sendable, Hashable {
         case validate, up, down, containers, projects, logs, check, `switch`, network, pull, prune
+        /// The NixOS system step's phases: `system.build`, `switch-to-configuration`, `nix-env --set`, a confirm check.
+        case build, activate, profile, confirm
     }
 
     /// One recorded call: the operation, the unit (`system` for check and switch), and where it ran.
@@ -262,6 +264,36 @@ package final class FakeDriver: Driver {
     {
         state.withLock { $0.switchCommands.append(command) }
         return try await perform(.switch, UnitID.system, directory, context)
+    }
+
+    package func build(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+    {
+        try await perform(.build, UnitID.system, directory, context)
+    }
+
+    package func activate(
+        _ generation: String,
+        _ mode: ActivationMode,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await perform(.activate, UnitID.system, "\(generation) \(mode.rawValue)", context)
+    }
+
+    package func setProfile(
+        _ profile: String,
+        to generation: String,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await perform(.profile, UnitID.system, "\(profile) \(generation)", context)
+    }
+
+    package func confirm(
+        _ command: [String],
+        in directory: String,
+        timeout: Duration,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await perform(.confirm, UnitID.system, directory, context)
     }
 
     /// The argument vector of each `switch` so far, in order.

@@ -86,15 +86,6 @@ struct ConfigReader {
 
     // MARK: Sections
 
-    func system(_ value: JSONValue) throws(ConfigError) -> SystemConfig {
-        let object = try object(value, at: "system", known: ["root", "switch", "check"])
-        var system = SystemConfig()
-        if let value = object["root"] { system.root = try root(value, at: "system.root") }
-        if let value = object["switch"] { system.switch = try command(value, at: "system.switch") }
-        if let value = object["check"], value != .null { system.check = try command(value, at: "system.check") }
-        return system
-    }
-
     func services(_ value: JSONValue) throws(ConfigError) -> ServicesConfig {
         let object = try object(value, at: "services", known: ["root", "compose", "healthTimeout", "parallelism"])
         var services = ServicesConfig()

@@ -70,8 +70,44 @@ package struct SystemConfig: Sendable, Equatable {
     package var `switch` = ["nixos-rebuild", "switch", "--flake", "./nixos"]
     /// An optional command that must pass before anything is applied (`nixos-rebuild dry-build …`).
     package var check: [String]? = nil
+    /// Builds the new system into `./result` from the repository root; nil: derived from ``switch``'s flake
+    /// (``buildCommand``).
+    package var build: [String]? = nil
+    /// The system profile whose `-N-link`s are the generations (moved with `nix-env --profile … --set`).
+    package var profile = "/nix/var/nix/profiles/system"
+    /// The operator's own checks that must pass before a new system becomes the boot default.
+    package var confirm: [ConfirmCheck] = []
+    /// How long the confirm checks of a new (or restored) system may take, together.
+    package var confirmTimeout: Duration = .seconds(120)
+    /// Build, `test`, confirm, then boot (see `SystemStep`); false when reconciler.json sets `system.switch` alone:
+    /// the one-command step of a non-NixOS host, followed by the remote and Docker checks.
+    package var phased = true
 
     package init() {}
+
+    /// `system.build`, else `nixos-rebuild build` with the `--flake` argument of ``switch`` (or `./<root>`).
+    package var buildCommand: [String] {
+        if let build { return build }
+        if let flag = self.switch.firstIndex(of: "--flake"), flag + 1 < self.switch.count {
+            return ["nixos-rebuild", "build", "--flake", self.switch[flag + 1]]
+        }
+        if let inline = self.switch.first(where: { $0.hasPrefix("--flake=") }) {
+            return ["nixos-rebuild", "build", inline]
+        }
+        return ["nixos-rebuild", "build", "--flake", "./\(root)"]
+    }
+}
+
+/// One entry of `system.confirm`: an argument vector that must exit 0, within its time limit.
+package struct ConfirmCheck: Sendable, Equatable {
+    package var command: [String]
+    /// nil: what is left of `system.confirmTimeout`.
+    package var timeout: Duration?
+
+    package init(command: [String], timeout: Duration? = nil) {
+        self.command = command
+        self.timeout = timeout
+    }
 }
 
 /// The Docker Compose side: `services` in reconciler.json.
@@ -132,7 +168,7 @@ package struct NotifyTarget: Sendable, Equatable {
     /// The events an entry can pick (`events`); none listed means all of them.
     package static let eventNames = [
         "succeeded", "failed", "rolledBack", "degraded", "healed", "healBudgetExhausted", "fetchFailing", "outage",
-        "recovered",
+        "recovered", "rebootNeeded",
     ]
 
     /// Where to send; empty for `command` and with ``urlFile``.

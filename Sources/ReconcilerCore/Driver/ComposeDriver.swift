@@ -1,11 +1,9 @@
 import Foundation
 
-/// The real driver: Docker Compose for services and the configured commands for the system, all run by the one
-/// ``ProcessRunner`` (argument vectors, time limits, bounded output).
-package struct ComposeDriver: Driver {
+/// The real service driver: Docker Compose, run by the one ``ProcessRunner`` (argument vectors, time limits, bounded
+/// output). The system's commands are ``NixOSDriver``'s.
+package struct ComposeDriver: ServiceDriver {
     package let runner: ProcessRunner
-    /// How long `system.switch` and `system.check` may run.
-    package static let systemTimeout: Duration = .seconds(3600)
 
     package init(runner: ProcessRunner) {
         self.runner = runner
@@ -131,44 +129,5 @@ package struct ComposeDriver: Driver {
         _ context: DriverContext
     ) async -> Invocation {
         Invocation(argv: compose(context).logsArguments(unit, follow: follow, tail: tail), directory: directory)
-    }
-
-    package func check(
-        _ command: [String],
-        in directory: String,
-        _ context: DriverContext
-    ) async throws
-        -> DriverResult
-    {
-        try await runSystem(command, in: directory, context)
-    }
-
-    package func `switch`(
-        _ command: [String],
-        in directory: String,
-        _ context: DriverContext
-    ) async throws
-        -> DriverResult
-    {
-        try await runSystem(command, in: directory, context)
-    }
-
-    /// `system.check` and `system.switch` run the same way: the configured argv, from `directory`, time-limited.
-    private func runSystem(
-        _ command: [String],
-        in directory: String,
-        _ context: DriverContext
-    ) async throws
-        -> DriverResult
-    {
-        DriverResult(
-            try await runner.run(
-                command,
-                in: directory,
-                environment: context.environment,
-                timeout: Self.systemTimeout,
-                onLine: context.onLine
-            )
-        )
     }
 }

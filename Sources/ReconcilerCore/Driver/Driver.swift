@@ -140,12 +140,40 @@ package protocol ServiceDriver: Sendable {
         -> Invocation
 }
 
-/// What the engine asks of the host system: the configured `system.check` and `system.switch` commands.
+/// How a NixOS generation is activated (`<generation>/bin/switch-to-configuration <mode>`).
+package enum ActivationMode: String, Sendable, CaseIterable {
+    /// Active now, not the boot default.
+    case test
+    /// The boot default, not activated.
+    case boot
+    /// Active now and the boot default.
+    case `switch`
+}
+
+/// What the engine asks of the host system: the configured `system.check` and `system.switch` commands, and the
+/// phases of the NixOS system step (build, activate a generation, move the profile, the operator's confirm checks).
 package protocol SystemDriver: Sendable {
     /// Runs `system.check` (`nixos-rebuild dry-build …`) from `directory`.
     func check(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
     /// Runs `system.switch` (`nixos-rebuild switch …`) from `directory`.
     func `switch`(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// Runs `system.build` (`nixos-rebuild build …`) from `directory`, which leaves the system at `./result`.
+    func build(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+    /// `<generation>/bin/switch-to-configuration <mode>`.
+    func activate(
+        _ generation: String,
+        _ mode: ActivationMode,
+        _ context: DriverContext
+    ) async throws -> DriverResult
+    /// `nix-env --profile <profile> --set <generation>`: a new generation link, made the profile's current one.
+    func setProfile(_ profile: String, to generation: String, _ context: DriverContext) async throws -> DriverResult
+    /// One of the operator's `system.confirm` checks, from `directory`, within `timeout`.
+    func confirm(
+        _ command: [String],
+        in directory: String,
+        timeout: Duration,
+        _ context: DriverContext
+    ) async throws -> DriverResult
 }
 
 /// Everything the engine asks of the outside world. The engine builds no `docker` argument vector itself: only a

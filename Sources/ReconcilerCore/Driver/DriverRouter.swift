@@ -12,10 +12,14 @@ package struct DriverRouter: Driver {
         self.system = system
     }
 
-    /// Compose and the system through ``ComposeDriver``, Swarm stacks through ``SwarmDriver``, all on `runner`.
+    /// Compose through ``ComposeDriver``, Swarm stacks through ``SwarmDriver``, the system through
+    /// ``NixOSDriver``, all on `runner`.
     package init(runner: ProcessRunner) {
-        let compose = ComposeDriver(runner: runner)
-        self.init(compose: compose, swarm: SwarmDriver(runner: runner), system: compose)
+        self.init(
+            compose: ComposeDriver(runner: runner),
+            swarm: SwarmDriver(runner: runner),
+            system: NixOSDriver(runner: runner)
+        )
     }
 
     /// The driver of `unit` under `context`.
@@ -122,5 +126,35 @@ package struct DriverRouter: Driver {
         _ context: DriverContext
     ) async throws -> DriverResult {
         try await system.switch(command, in: directory, context)
+    }
+
+    package func build(_ command: [String], in directory: String, _ context: DriverContext) async throws -> DriverResult
+    {
+        try await system.build(command, in: directory, context)
+    }
+
+    package func activate(
+        _ generation: String,
+        _ mode: ActivationMode,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await system.activate(generation, mode, context)
+    }
+
+    package func setProfile(
+        _ profile: String,
+        to generation: String,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await system.setProfile(profile, to: generation, context)
+    }
+
+    package func confirm(
+        _ command: [String],
+        in directory: String,
+        timeout: Duration,
+        _ context: DriverContext
+    ) async throws -> DriverResult {
+        try await system.confirm(command, in: directory, timeout: timeout, context)
     }
 }

@@ -4,12 +4,7 @@ import Git
 extension Reconciler {
     /// The credentials a fetch uses, from the configuration's `auth`.
     package func credentials(_ config: Config) -> Credentials {
-        Credentials(
-            sshPrivateKey: config.auth.sshKey,
-            knownHostsFile: config.auth.knownHosts,
-            tokenFile: config.auth.tokenFile,
-            tokenUser: config.auth.tokenUser ?? "git"
-        )
+        config.auth.credentials
     }
 
     /// Fetches the configured branch and returns its head.

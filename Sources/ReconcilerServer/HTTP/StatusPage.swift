@@ -47,6 +47,9 @@ package enum StatusPage {
         if !report.drift.isEmpty {
             html += "<br><span class=\"bad\">Drift: \(e(report.drift.joined(separator: ", ")))</span>"
         }
+        if let reboot = report.rebootNeeded {
+            html += "<br><span class=\"warn\">Reboot needed for \(e(reboot.joined(separator: ", ")))</span>"
+        }
         html +=
             "</p>\n<h2>Units</h2>\n<table><tr><th>unit</th><th>live</th><th>state</th><th>commit</th><th>heals</th></tr>\n"
         for unit in report.units {

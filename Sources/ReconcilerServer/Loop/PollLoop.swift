@@ -177,7 +177,8 @@ package final class PollLoop: Service, Sendable {
             let name = Self.resultName(deploy)
             message = Self.detail(deploy)
             metrics.deployment(trigger: trigger.rawValue, result: name, duration: duration)
-            let units = (try? engine.history(limit: 1).first)?.steps.filter { $0.phase == .apply }.map(\.unit) ?? []
+            let steps = (try? engine.history(limit: 1).first)?.steps.filter { $0.phase == .apply } ?? []
+            let units = steps.map(\.unit)
             let meta: Logger.Metadata = [
                 "trigger": "\(trigger.rawValue)", "commit": "\(head.prefix(12))", "result": "\(name)",
                 "duration.seconds": "\(String(format: "%.1f", duration.seconds))",
@@ -189,6 +190,20 @@ package final class PollLoop: Service, Sendable {
             }
             if let event = Self.event(deploy, commit: head, units: Array(Set(units)).sorted()) {
                 notifier.publish(event)
+            }
+            if deploy == .succeeded,
+                let reboot = steps.first(where: {
+                    $0.logTail.hasPrefix(StatusReport.rebootPrefix) && $0.unit == UnitID.system
+                })
+            {
+                notifier.publish(
+                    NotificationEvent(
+                        kind: .rebootNeeded,
+                        commit: head,
+                        units: [UnitID.system],
+                        message: reboot.logTail
+                    )
+                )
             }
         case .busy(let why):
             result = "busy"

@@ -8,6 +8,8 @@ package struct NotificationEvent: Sendable, Equatable {
         case outage
         /// An outage ended without a deploy to say so (a deploy's own event says it otherwise).
         case recovered
+        /// The new system's boot default changes the kernel, initrd or systemd: only a reboot brings them.
+        case rebootNeeded
     }
 
     package let kind: Kind
@@ -41,6 +43,7 @@ package struct NotificationEvent: Sendable, Equatable {
             case .fetchFailing: "Fetching the repository keeps failing"
             case .outage: "Outage:\(short) waits to deploy"
             case .recovered: "Outage over"
+            case .rebootNeeded: "Reboot needed after\(short)"
             }
         return message.isEmpty ? title : "\(title): \(message)"
     }

@@ -56,8 +56,15 @@ struct Applier: Sendable {
             return .succeeded
         }
         let why = "\(failure.step.unit) \(failure.step.action.rawValue) failed: \(failure.message)"
+        if failure.system == .notRestored {
+            // The host is neither the new system nor a confirmed old one: nothing more is changed until an operator
+            // acts.
+            try engine.ledger.degraded(deployment, failedCommit: target.commit.id, message: why)
+            return .degraded(why)
+        }
         return try await Rollback(engine: engine).run(
-            attempted: attempted,
+            // A system step that fell back to its generation has nothing left for the rollback to do.
+            attempted: failure.system == .restored ? attempted.filter { $0 != failure.step } : attempted,
             to: base,
             from: DeploySource(target),
             deployment: deployment,
@@ -77,13 +84,13 @@ struct Applier: Sendable {
         graph: DependencyGraph? = nil,
         downSite: StepSite? = nil
     ) async -> (attempted: [PlanStep], failure: StepFailure?) {
-        let runner = StepRunner(engine: engine)
+        let runner = StepRunner(engine: engine, changing: Set(steps.map(\.unit)))
         var attempted: [PlanStep] = []
         for step in steps where step.action != .up {
             attempted.append(step)
             let stepSite = step.action == .down ? (downSite ?? site) : site
-            if let why = await runner.run(step, phase: phase, deployment: deployment, site: stepSite) {
-                return (attempted, StepFailure(step: step, message: why))
+            if let problem = await runner.run(step, phase: phase, deployment: deployment, site: stepSite) {
+                return (attempted, StepFailure(step: step, problem: problem))
             }
         }
         let ups = steps.filter { $0.action == .up }
@@ -118,7 +125,9 @@ struct Applier: Sendable {
                     let step = pending.remove(at: index)
                     attempted.append(step)
                     running += 1
-                    group.addTask { (step, await runner.run(step, phase: phase, deployment: deployment, site: site)) }
+                    group.addTask {
+                        (step, await runner.run(step, phase: phase, deployment: deployment, site: site)?.message)
+                    }
                 }
             }
             startReady()

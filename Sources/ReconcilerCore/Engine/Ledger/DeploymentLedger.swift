@@ -155,11 +155,18 @@ package struct DeploymentLedger: Sendable {
 
     /// What an applied step leaves a unit as: running at `commit`, gone (a `down`), or failed with why.
     /// - Throws: The state store's error: a unit whose state cannot be written fails its step.
-    package func unitApplied(_ unit: String, action: PlanStep.Action, commit: ObjectID, failure: String?) throws {
+    /// - Parameter note: What a unit that applied fine still needs (the system: `reboot needed for kernel`).
+    package func unitApplied(
+        _ unit: String,
+        action: PlanStep.Action,
+        commit: ObjectID,
+        failure: String?,
+        note: String? = nil
+    ) throws {
         let failure = failure.map(masker.mask)
         switch (action, failure) {
         case (.up, nil), (.switch, nil):
-            try store.setUnit(unit, commit: commit, state: .running, message: nil)
+            try store.setUnit(unit, commit: commit, state: .running, message: note.map(masker.mask))
         case (.down, nil):
             try store.removeUnit(unit)
         case (_, let failure?):

@@ -45,10 +45,23 @@ struct Recovery: Sendable {
                 try ledger.interrupted(record.id, message: "\(reason); no earlier commit to roll back to")
                 continue
             }
+            let failedSource = try load(failed)
+            let baseSource = try load(base)
+            var attempted = Self.attempted(record)
+            if let config = failedSource.config ?? baseSource.config {
+                // Before the services: they are rolled back on a confirmed system.
+                if let why = try await SystemRecovery(engine: engine).restore(record, config: config) {
+                    let message = "\(reason); the last confirmed system could not be activated again: \(why)"
+                    try ledger.degraded(record.id, failedCommit: failed.id, message: message)
+                    continue
+                }
+                // The system is back at its confirmed generation: the rollback does not switch it again.
+                if SystemRecovery.applies(to: record, config: config) { attempted.removeAll { $0.action == .switch } }
+            }
             let outcome = try await Rollback(engine: engine).run(
-                attempted: Self.attempted(record),
-                to: try load(base),
-                from: try load(failed),
+                attempted: attempted,
+                to: baseSource,
+                from: failedSource,
                 deployment: record.id,
                 reason: reason
             )

@@ -58,7 +58,7 @@ package struct StatusBuilder: Sendable {
                 )
             )
         }
-        return StatusReport(
+        var report = StatusReport(
             repo: repo,
             state: state(rows),
             deployed: deployed.map(CommitRef.init),
@@ -71,6 +71,8 @@ package struct StatusBuilder: Sendable {
             drift: drift,
             units: rows
         )
+        report.rebootNeeded = StatusReport.rebootNeeded(fromSystemMessage: records[UnitID.system]?.message)
+        return report
     }
 
     private func state(_ rows: [StatusReport.UnitStatus]) -> StatusReport.State {

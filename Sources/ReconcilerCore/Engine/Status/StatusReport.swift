@@ -71,6 +71,18 @@ package struct StatusReport: Codable, Sendable {
     package var units: [UnitStatus]
     /// The host (`hosts.<name>`) this report speaks for; nil without `hosts`.
     package var host: String? = nil
+    /// What the boot default changed that only a reboot brings (`kernel`, `initrd`, `systemd`); nil when nothing.
+    /// The reconciler never reboots.
+    package var rebootNeeded: [String]? = nil
+
+    /// How the system unit's state message begins when its last switch needs a reboot.
+    package static let rebootPrefix = "reboot needed for "
+
+    /// What a system unit's state message says needs a reboot.
+    static func rebootNeeded(fromSystemMessage message: String?) -> [String]? {
+        guard let message, message.hasPrefix(rebootPrefix) else { return nil }
+        return message.dropFirst(rebootPrefix.count).split(separator: ", ").map(String.init)
+    }
 
     package var exitCode: ReconcilerError.ExitCode {
         switch state {
