@@ -24,7 +24,7 @@ final class TLSReceiver {
     private let server: SpawnedProcess
 
     private static let script = #"""
-        import base64, http.server, json, os, ssl, sys
+        import base64, http.server, json, os, ssl, sys, time
         cert, key, folder = sys.argv[1], sys.argv[2], sys.argv[3]
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -34,7 +34,10 @@ final class TLSReceiver {
                           "body": base64.b64encode(body).decode()}
                 with open(os.path.join(folder, "requests"), "a") as f:
                     f.write(json.dumps(record) + "\n")
-                status = int(open(os.path.join(folder, "status")).read())
+                answer = open(os.path.join(folder, "status")).read()
+                if answer == "hang":
+                    time.sleep(3600)
+                status = int(answer)
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", "https://127.0.0.1:%d/elsewhere" % self.server.server_address[1])
@@ -117,6 +120,11 @@ final class TLSReceiver {
 
     func answer(_ status: Int) throws {
         try Data("\(status)".utf8).write(to: URL(fileURLWithPath: directory.appending("status")))
+    }
+
+    /// Takes each request and never answers (a forge that hangs).
+    func hang() throws {
+        try Data("hang".utf8).write(to: URL(fileURLWithPath: directory.appending("status")))
     }
 
     /// Every request received so far, in order.

@@ -41,7 +41,7 @@ extension Config {
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
                 "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite",
                 "allowInsecureTransport",
-                "networks", "hosts",
+                "networks", "hosts", "forge",
             ]
         )
         var config = Config()
@@ -68,6 +68,7 @@ extension Config {
         }
         if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
         if let value = object["hosts"] { config.hosts = try HostSettings.decode(value, source: source) }
+        if let value = object["forge"], value != .null { config.forge = try ForgeSettings.decode(value, source: source) }
         try reader.checkRootsApart(config)
         return config
     }

@@ -171,7 +171,8 @@ package final class PollLoop: Service, Sendable {
             let name = Self.resultName(deploy)
             message = Self.detail(deploy)
             metrics.deployment(trigger: trigger.rawValue, result: name, duration: duration)
-            let units = (try? engine.history(limit: 1).first)?.steps.filter { $0.phase == .apply }.map(\.unit) ?? []
+            let latest = try? engine.history(limit: 1).first
+            let units = latest?.steps.filter { $0.phase == .apply }.map(\.unit) ?? []
             let meta: Logger.Metadata = [
                 "trigger": "\(trigger.rawValue)", "commit": "\(head.prefix(12))", "result": "\(name)",
                 "duration.seconds": "\(String(format: "%.1f", duration.seconds))",
@@ -181,7 +182,13 @@ package final class PollLoop: Service, Sendable {
             } else {
                 logger.error("deploy failed", metadata: meta.merging(["error": "\(message ?? "")"]) { a, _ in a })
             }
-            if let event = Self.event(deploy, commit: head, units: Array(Set(units)).sorted()) {
+            if var event = Self.event(deploy, commit: head, units: Array(Set(units)).sorted()) {
+                // "Deployed 1a2b3c: plex 1.41.0 → 1.41.3": the image changes, read from git.
+                if deploy == .succeeded, let id = latest?.id,
+                    let images = (try? engine.deploymentDetail(id: id))?.imageSummary, !images.isEmpty
+                {
+                    event = NotificationEvent(kind: .succeeded, commit: head, units: event.units, message: images)
+                }
                 notifier.publish(event)
             }
         case .busy(let why):
