@@ -8,4 +8,10 @@ extension ForgeStatuses {
         guard let forge = try Reconciler.hostConfig(options.hostConfigFile).forge else { return nil }
         return ForgeStatuses(forge: forge, host: options.hostName, logger: logger)
     }
+
+    /// `inner`, sending `pending` through `forge` when a deployment starts (when there is a forge).
+    static func reporter(_ inner: any ProgressReporter, _ forge: ForgeStatuses?) -> any ProgressReporter {
+        guard let forge else { return inner }
+        return ForgeStatusReporter(inner, statuses: forge)
+    }
 }

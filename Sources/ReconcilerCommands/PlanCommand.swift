@@ -43,7 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
         try await runCommand {
             let format = json ? .json : (self.format ?? .table)
             let plans: [Plan]
-            if let from, let to, try !PlanCommand.hasState(global) {
+            if let from, let to, !(try PlanCommand.hasState(global)) {
                 plans = try await Self.plansFromGit(global, from: from, to: to)
             } else {
                 let session = try Session.open(global, command: "plan", locking: false, reporter: SilentReporter())
@@ -55,7 +55,9 @@ struct PlanCommand: AsyncParsableCommand {
             case .markdown: Console.line(String(PlanMarkdown.render(plans).dropLast()))
             case .json:
                 // One plan as before; a plan per host (from git alone, under `hosts`) is an array of them.
-                Console.line(plans.count == 1 ? plans[0].json() : "[\n\(plans.map { $0.json() }.joined(separator: ",\n"))\n]")
+                Console.line(
+                    plans.count == 1 ? plans[0].json() : "[\n\(plans.map { $0.json() }.joined(separator: ",\n"))\n]"
+                )
             }
             return 0
         }

@@ -68,8 +68,7 @@ struct RunCommand: AsyncParsableCommand {
                 global,
                 command: "run",
                 locking: false,
-                reporter: forge.map { ForgeStatusReporter(LogReporter(logger: logger), statuses: $0) }
-                    ?? LogReporter(logger: logger)
+                reporter: ForgeStatuses.reporter(LogReporter(logger: logger), forge)
             )
             let reconciler = session.reconciler
             let store = reconciler.store

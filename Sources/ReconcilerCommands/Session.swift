@@ -17,7 +17,7 @@ struct Session {
     )
         throws -> Session
     {
-        let logger = logger(options)
+        let logger = makeLogger(options)
         let repository = try openRepository(options)
         let hostConfigFile = options.hostConfigFile
         var stateDir = options.stateDir ?? ProcessInfo.processInfo.environment["RECONCILER_STATE_DIR"]
@@ -76,7 +76,7 @@ struct Session {
     /// A front on the repository alone, its state in memory: for a plan from git objects (`plan --from --to` in a
     /// forge's CI), which reads and writes no state directory and runs nothing.
     static func openWithoutState(_ options: GlobalOptions, host: String) throws -> Reconciler {
-        let logger = logger(options)
+        let logger = makeLogger(options)
         let repository = try openRepository(options)
         return Reconciler(
             repository: repository,
@@ -89,7 +89,7 @@ struct Session {
         )
     }
 
-    private static func logger(_ options: GlobalOptions) -> Logger {
+    private static func makeLogger(_ options: GlobalOptions) -> Logger {
         var logger = Logger(label: "reconciler")
         logger.logLevel = options.verbose ? .debug : .warning
         return logger

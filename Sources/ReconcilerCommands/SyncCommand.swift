@@ -25,12 +25,11 @@ struct SyncCommand: AsyncParsableCommand {
             var logger = Logger(label: "reconciler")
             logger.logLevel = global.verbose ? .debug : .warning
             let forge = dryRun ? nil : try ForgeStatuses.make(global, logger: logger)
-            let reporter = ConsoleReporter(verbose: global.verbose)
             let session = try Session.open(
                 global,
                 command: "sync",
                 locking: !dryRun,
-                reporter: forge.map { ForgeStatusReporter(reporter, statuses: $0) } ?? reporter
+                reporter: ForgeStatuses.reporter(ConsoleReporter(verbose: global.verbose), forge)
             )
             let store = session.reconciler.store
             forge?.latestDeployment { try? store.deployments(limit: 1).first?.id }

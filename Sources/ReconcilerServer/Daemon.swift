@@ -51,7 +51,7 @@ package struct Daemon: Sendable {
     ) {
         self.engine = engine
         self.settings = settings
-        self.notifier = forge.map { ForgeStatusSink(notifier, statuses: $0) } ?? notifier
+        self.notifier = forge.map { ForgeStatusSink(notifier, statuses: $0) as any NotificationSink } ?? notifier
         self.logger = logger
         self.state = DaemonState(
             DaemonSnapshot(

@@ -87,18 +87,18 @@ struct ComposeSummaryTests {
         let files = [
             "services/a/base.yml": "services:\n  s:\n    image: x:1\n    ports:\n      - \"1:1\"\n",
             "services/a/b/compose.yml": """
-                services:
-                  s:
-                    extends: { file: ../base.yml, service: s }
-                    ports:
-                      - "2:2"
-                  t:
-                    extends:
-                      file: ../../../../outside.yml
-                      service: s
-                  u:
-                    <<: *defaults
-                """,
+            services:
+              s:
+                extends: { file: ../base.yml, service: s }
+                ports:
+                  - "2:2"
+              t:
+                extends:
+                  file: ../../../../outside.yml
+                  service: s
+              u:
+                <<: *defaults
+            """,
         ]
         let summary = ComposeSummary.read("services/a/b/compose.yml") { files[$0] }
         #expect(summary.services["s"] == ComposeSummary.Service(image: "x:1", ports: ["1:1", "2:2"]))
@@ -118,7 +118,12 @@ struct ComposeSummaryTests {
     }
 
     @Test func imageArrowsAndEnvKeys() {
-        let bump = ImageChange(service: "plex", change: .changed, from: "lscr.io/a/plex:1.41.0", to: "lscr.io/a/plex:1.41.3")
+        let bump = ImageChange(
+            service: "plex",
+            change: .changed,
+            from: "lscr.io/a/plex:1.41.0",
+            to: "lscr.io/a/plex:1.41.3"
+        )
         #expect(bump.arrow == "lscr.io/a/plex:1.41.0 → 1.41.3")
         #expect(bump.short == "plex 1.41.0 → 1.41.3")
         let registry = ImageChange(service: "r", change: .changed, from: "host:5000/r", to: "host:5000/r:2")

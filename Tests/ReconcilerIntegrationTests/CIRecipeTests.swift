@@ -24,7 +24,9 @@ struct CIRecipeTests {
         for value in recipe.values {
             guard let job = value as? [String: Any] else { continue }
             if let jobs = job as? [String: [String: Any]] {
-                for inner in jobs.values { out += (inner["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String } }
+                for inner in jobs.values {
+                    out += (inner["steps"] as? [[String: Any]] ?? []).compactMap { $0["run"] as? String }
+                }
             }
             out += (job["before_script"] as? [String] ?? []) + (job["script"] as? [String] ?? [])
         }
@@ -49,7 +51,10 @@ struct CIRecipeTests {
         defer { fixture.remove() }
         let bin = fixture.directory.appending("bin")
         try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: "\(bin)/reconciler", withDestinationPath: ReconcilerBinary.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: "\(bin)/reconciler",
+            withDestinationPath: ReconcilerBinary.path
+        )
         let git = try Command.check(["sh", "-c", "command -v git"]).trimmingCharacters(in: .whitespacesAndNewlines)
         try FileManager.default.createSymbolicLink(atPath: "\(bin)/git", withDestinationPath: git)
         let checkout = fixture.clone

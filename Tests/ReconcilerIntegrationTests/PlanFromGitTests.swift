@@ -23,7 +23,10 @@ struct PlanFromGitTests {
             let state = fixture.directory.appending("no-state")
             func plan(_ extra: [String]) throws -> CommandResult {
                 try Command.run(
-                    ["/usr/bin/env", "-i", "PATH=\(bin)", "HOME=\(fixture.directory.path)", "RECONCILER_STATE_DIR=\(state)"]
+                    [
+                        "/usr/bin/env", "-i", "PATH=\(bin)", "HOME=\(fixture.directory.path)",
+                        "RECONCILER_STATE_DIR=\(state)",
+                    ]
                         + [ReconcilerBinary.path, "plan", "--repo", fresh, "--from", from, "--to", to] + extra
                 )
             }

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import ReconcilerCore
 import ReconcilerTesting
+import Synchronization
 import Testing
 
 @testable import ReconcilerServer
@@ -87,6 +88,33 @@ struct DeploymentPageTests {
                 #expect(response.status == .notFound)
             }
         }
+        // A successful deployment's notification names its image changes, read from git.
+        let next = try store.beginDeployment(
+            from: ObjectID(hex: from),
+            to: ObjectID(hex: to),
+            trigger: .poll,
+            plan: plan.json()
+        )
+        try store.finishDeployment(next, result: .succeeded, message: nil)
+        final class Collected: NotificationSink, @unchecked Sendable {
+            let events = Mutex<[NotificationEvent]>([])
+            func publish(_ event: NotificationEvent) { events.withLock { $0.append(event) } }
+        }
+        let collected = Collected()
+        let loop = PollLoop(
+            engine: engine,
+            wakeup: Wakeup(),
+            state: daemon.state,
+            metrics: DaemonMetrics(version: "test"),
+            notifier: collected,
+            logger: logger,
+            options: DaemonOptions(pollInterval: .seconds(60))
+        )
+        loop.record(.deployed(head: to, .succeeded, duration: .seconds(1)), trigger: .poll)
+        let summary = collected.events.withLock { $0.first?.summary } ?? ""
+        #expect(summary.hasPrefix("Deployed \(to.prefix(12)): "), "\(summary)")
+        #expect(summary.contains("plex 1.41.0 → 1.41.3"), "\(summary)")
+
         let record = try #require(try store.deployment(id))
         let page = StatusPage.render(
             report: try await RecordingEngine().status(),

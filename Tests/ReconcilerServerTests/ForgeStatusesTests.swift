@@ -68,7 +68,8 @@ import Testing
         let requests = try receiver.requests()
         try #require(requests.count == 2)
         let path =
-            kind == .gitlab ? "/api/projects/owner%2Fhomelab/statuses/\(Self.sha)" : "/api/repos/owner/homelab/statuses/\(Self.sha)"
+            kind == .gitlab
+            ? "/api/projects/owner%2Fhomelab/statuses/\(Self.sha)" : "/api/repos/owner/homelab/statuses/\(Self.sha)"
         let bodies = try requests.map { try JSONSerialization.jsonObject(with: $0.body) as? [String: String] }
         for request in requests {
             #expect(request.method == "POST")
@@ -164,7 +165,10 @@ import Testing
         let gitlab = try decode(#"{"kind": "gitlab", "repository": "group/sub/homelab", "tokenFile": "/t"}"#).forge
         #expect(gitlab?.apiURL == "https://gitlab.com/api/v4")
         let cases: [(String, String)] = [
-            (#"{"kind": "github", "apiURL": "http://ghe.lan/api/v3", "repository": "o/r", "tokenFile": "/t"}"#, "forge.apiURL"),
+            (
+                #"{"kind": "github", "apiURL": "http://ghe.lan/api/v3", "repository": "o/r", "tokenFile": "/t"}"#,
+                "forge.apiURL"
+            ),
             (#"{"kind": "gitea", "repository": "o/r", "tokenFile": "/t"}"#, "forge.apiURL"),
             (#"{"kind": "bitbucket", "repository": "o/r", "tokenFile": "/t"}"#, "forge.kind"),
             (#"{"kind": "github", "repository": "o", "tokenFile": "/t"}"#, "forge.repository"),

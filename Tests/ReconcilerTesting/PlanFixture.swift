@@ -31,52 +31,52 @@ package enum PlanFixture {
         "README.md": "homelab\n",
         "nixos/configuration.nix": "{ }\n",
         "services/plex/compose.yml": """
-            # the media server
-            services:
-              plex:
-                image: lscr.io/linuxserver/plex:1.41.0   # pinned
-                environment:
-                  TZ: ${TZ:?set TZ}
-                ports:
-                  - "32400:32400"
-                volumes:
-                  - /srv/plex:/config
-                  - /srv/media:/media:ro
-                healthcheck:
-                  test: ["CMD", "curl", "-fsS", "http://localhost:32400/identity"]
+        # the media server
+        services:
+          plex:
+            image: lscr.io/linuxserver/plex:1.41.0   # pinned
+            environment:
+              TZ: ${TZ:?set TZ}
+            ports:
+              - "32400:32400"
+            volumes:
+              - /srv/plex:/config
+              - /srv/media:/media:ro
+            healthcheck:
+              test: ["CMD", "curl", "-fsS", "http://localhost:32400/identity"]
 
-            """,
+        """,
         "services/plex/.env.example": "# plex\nTZ=Europe/Berlin\nPLEX_CLAIM=\n",
         "services/app/compose.yml": """
-            services:
-              web:
-                image: nginx:1.25
-                ports:
-                  - target: 80
-                    published: 8080
-                    protocol: tcp
+        services:
+          web:
+            image: nginx:1.25
+            ports:
+              - target: 80
+                published: 8080
+                protocol: tcp
 
-            """,
+        """,
         "services/old/compose.yml": "services:\n  svc:\n    image: busybox:1.36\n",
         "services/sonarr/compose.base.yml": """
-            services:
-              sonarr:
-                image: lscr.io/linuxserver/sonarr:4.0.14
-                command: |
-                  a block: with # no comment
-                  - and no item
+        services:
+          sonarr:
+            image: lscr.io/linuxserver/sonarr:4.0.14
+            command: |
+              a block: with # no comment
+              - and no item
 
-            """,
+        """,
         "services/sonarr/shows/compose.yml": """
-            services:
-              sonarr:
-                extends:
-                  file: ../compose.base.yml
-                  service: sonarr
-                volumes:
-                  - /srv/sonarr/shows:/config
+        services:
+          sonarr:
+            extends:
+              file: ../compose.base.yml
+              service: sonarr
+            volumes:
+              - /srv/sonarr/shows:/config
 
-            """,
+        """,
     ]
 
     package static let head: [String: String?] = [

@@ -68,7 +68,9 @@ extension Config {
         }
         if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
         if let value = object["hosts"] { config.hosts = try HostSettings.decode(value, source: source) }
-        if let value = object["forge"], value != .null { config.forge = try ForgeSettings.decode(value, source: source) }
+        if let value = object["forge"], value != .null {
+            config.forge = try ForgeSettings.decode(value, source: source)
+        }
         try reader.checkRootsApart(config)
         return config
     }

@@ -41,7 +41,11 @@ package struct ForgeSettings: Sendable, Equatable {
         }
         let known = ["kind", "apiURL", "repository", "tokenFile", "statusPageURL"]
         guard case .object(let object) = value else {
-            throw fault(.wrongType, "", "expected an object with \(known.joined(separator: ", ")), found \(value.summary)")
+            throw fault(
+                .wrongType,
+                "",
+                "expected an object with \(known.joined(separator: ", ")), found \(value.summary)"
+            )
         }
         for key in object.keys.sorted() where !known.contains(key) {
             throw fault(.unknownKey, key, "unknown key; known keys: \(known.joined(separator: ", "))")

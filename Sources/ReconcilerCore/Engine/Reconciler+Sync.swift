@@ -146,7 +146,11 @@ extension Reconciler {
     /// - Parameters:
     ///   - askingDriver: false for a plan from git alone: every dependency is taken as running, and the plan says
     ///     that it could not know (``Plan/runningUnknown``).
-    package func plan(from source: DeploySource?, to target: DeployTarget, askingDriver: Bool = true) async throws
+    package func plan(
+        from source: DeploySource?,
+        to target: DeployTarget,
+        askingDriver: Bool = true
+    ) async throws
         -> Plan
     {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)

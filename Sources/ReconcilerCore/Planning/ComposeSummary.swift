@@ -7,6 +7,12 @@ package struct ComposeSummary: Equatable, Sendable {
         package var image: String?
         package var ports: [String] = []
         package var volumes: [String] = []
+
+        package init(image: String? = nil, ports: [String] = [], volumes: [String] = []) {
+            self.image = image
+            self.ports = ports
+            self.volumes = volumes
+        }
     }
 
     package var services: [String: Service] = [:]
@@ -34,7 +40,8 @@ package struct ComposeSummary: Equatable, Sendable {
         return summary
     }
 
-    private static func document(_ path: String, _ read: (String) -> String?, notes: inout [String]) -> YAMLSubset.Node? {
+    private static func document(_ path: String, _ read: (String) -> String?, notes: inout [String]) -> YAMLSubset.Node?
+    {
         guard let text = read(path) else {
             notes.append("\(path) is not in the commit")
             return nil

@@ -23,13 +23,21 @@ package struct DeploymentDetail: Sendable {
     }
 }
 
+/// What of a deployment's stored plan (its `plan --json` text) the detail needs.
+private struct StoredPlan: Decodable {
+    let from: CommitRef?
+    let to: CommitRef
+    let steps: [PlanStep]
+}
+
 extension Reconciler {
     /// The deployment `id` with its commit and image changes; nil when there is no such deployment.
     package func deploymentDetail(_ id: Int64) throws -> DeploymentDetail? {
         guard let record = try store.deployment(id) else { return nil }
         let commit = try? repository.commit(for: record.toCommit.hex)
         var changes: [UnitChanges] = []
-        if let plan = try? JSONDecoder().decode(Plan.self, from: Data(record.plan.utf8)) {
+        if let stored = try? JSONDecoder().decode(StoredPlan.self, from: Data(record.plan.utf8)) {
+            let plan = Plan(from: stored.from, to: stored.to, steps: stored.steps, ignoredPaths: [])
             changes = withChanges(plan).changes ?? []
         }
         return DeploymentDetail(

@@ -8,7 +8,9 @@ enum PlanJSONWriter {
         var out = ""
         out.reserveCapacity(256 + plan.steps.count * 200)
         object(&out, depth: 0) { field in
-            if let changes = plan.changes { field("changes") { out, depth in unitChanges(&out, changes, depth: depth) } }
+            if let changes = plan.changes {
+                field("changes") { out, depth in unitChanges(&out, changes, depth: depth) }
+            }
             field("from") { out, depth in
                 if let from = plan.from { commit(&out, from, depth: depth) } else { out += "null" }
             }

@@ -59,7 +59,9 @@ package struct ImageChange: Codable, Sendable, Equatable {
 
     /// An image reference's name and tag (or digest): the tag is after the last `:` past the last `/`.
     static func split(_ image: String) -> (name: String, tag: String)? {
-        if let at = image.firstIndex(of: "@") { return (String(image[..<at]), String(image[image.index(after: at)...])) }
+        if let at = image.firstIndex(of: "@") {
+            return (String(image[..<at]), String(image[image.index(after: at)...]))
+        }
         let lastSlash = image.lastIndex(of: "/") ?? image.startIndex
         guard let colon = image[lastSlash...].lastIndex(of: ":") else { return nil }
         return (String(image[..<colon]), String(image[image.index(after: colon)...]))
@@ -107,7 +109,8 @@ package struct UnitChanges: Codable, Sendable, Equatable {
             let a = before.services[name]
             let b = after.services[name]
             switch (a, b) {
-            case (nil, let b?): changes.images.append(ImageChange(service: name, change: .added, from: nil, to: b.image))
+            case (nil, let b?):
+                changes.images.append(ImageChange(service: name, change: .added, from: nil, to: b.image))
             case (let a?, nil):
                 changes.images.append(ImageChange(service: name, change: .removed, from: a.image, to: nil))
             case (let a?, let b?) where a.image != b.image:

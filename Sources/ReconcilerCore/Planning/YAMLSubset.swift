@@ -146,9 +146,10 @@ package enum YAMLSubset {
             var entries: [(key: String, value: Node)] = []
             while position < lines.count, lines[position].indent == indent {
                 let line = lines[position]
-                guard let (key, rest) = splitKey(line.text) else {
+                guard let entry = splitKey(line.text) else {
                     throw ParseError(line: line.number, message: "expected `key: value`, found \"\(line.text)\"")
                 }
+                let (key, rest) = entry
                 position += 1
                 let node: Node
                 if key == "<<" {

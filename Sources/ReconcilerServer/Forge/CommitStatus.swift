@@ -27,13 +27,15 @@ package struct CommitStatus: Sendable, Equatable {
         self.state = state
         self.commit = commit
         let line = description.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        self.description = line.count > Self.descriptionLimit ? String(line.prefix(Self.descriptionLimit - 1)) + "…" : line
+        self.description =
+            line.count > Self.descriptionLimit ? String(line.prefix(Self.descriptionLimit - 1)) + "…" : line
         self.targetURL = targetURL
     }
 
     /// The status a deployment's outcome sets; nil for an outcome that deployed nothing.
     package static func finished(_ outcome: DeployOutcome, commit: String, targetURL: String?) -> CommitStatus? {
-        let (state, text): (State, String)
+        let state: State
+        let text: String
         switch outcome {
         case .nothingToDo: return nil
         case .succeeded: (state, text) = (.success, "deployed")
@@ -48,14 +50,27 @@ package struct CommitStatus: Sendable, Equatable {
     /// The request that sets this status: URL, headers (the token among them) and JSON body.
     /// - Parameters:
     ///   - host: This reconciler's host name: the status's context is `reconciler/<host>`.
-    package func request(_ forge: ForgeSettings, host: String, token: String) -> (
+    package func request(
+        _ forge: ForgeSettings,
+        host: String,
+        token: String
+    ) -> (
         url: String, headers: [(String, String)], body: Data
     ) {
         let context = "reconciler/\(host)"
         switch forge.kind {
         case .github, .gitea:
-            let body = Body(state: state.rawValue, context: context, name: nil, description: description, targetURL: targetURL)
-            var headers = [("Content-Type", "application/json"), ("Authorization", forge.kind == .github ? "Bearer \(token)" : "token \(token)")]
+            let body = Body(
+                state: state.rawValue,
+                context: context,
+                name: nil,
+                description: description,
+                targetURL: targetURL
+            )
+            var headers = [
+                ("Content-Type", "application/json"),
+                ("Authorization", forge.kind == .github ? "Bearer \(token)" : "token \(token)"),
+            ]
             if forge.kind == .github {
                 headers += [("Accept", "application/vnd.github+json"), ("X-GitHub-Api-Version", "2022-11-28")]
             } else {
@@ -64,14 +79,23 @@ package struct CommitStatus: Sendable, Equatable {
             return ("\(forge.apiURL)/repos/\(forge.repository)/statuses/\(commit)", headers, body.json)
         case .gitlab:
             // GitLab's states: pending, running, success, failed, canceled. A deployment under way is `running`.
-            let state: String =
+            let gitlabState: String =
                 switch state {
                 case .pending: "running"
                 case .success: "success"
                 case .failure, .error: "failed"
                 }
-            let body = Body(state: state, context: nil, name: context, description: description, targetURL: targetURL)
-            let project = forge.repository.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? forge.repository
+            let body = Body(
+                state: gitlabState,
+                context: nil,
+                name: context,
+                description: description,
+                targetURL: targetURL
+            )
+            let project =
+                forge.repository.addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+                ) ?? forge.repository
             return (
                 "\(forge.apiURL)/projects/\(project)/statuses/\(commit)",
                 [("Content-Type", "application/json"), ("PRIVATE-TOKEN", token)],

@@ -28,7 +28,8 @@ package enum DeploymentPage {
             """
         html += "<p><code>\(e(d.toCommit.hex))</code> \(e(detail.subject ?? "(commit not in the clone)"))"
         if let author = detail.author { html += "<br>by \(e(author))" }
-        html += "<br>from <code>\(e(d.fromCommit?.short ?? "nothing deployed"))</code> · trigger \(e(d.trigger.rawValue))"
+        html +=
+            "<br>from <code>\(e(d.fromCommit?.short ?? "nothing deployed"))</code> · trigger \(e(d.trigger.rawValue))"
         html += " · started \(e(d.startedAt.formatted(.iso8601)))"
         if let ended = d.endedAt { html += " · took \(e(duration(from: d.startedAt, to: ended)))" }
         if let message = d.message { html += "<br>\(e(message))" }
@@ -41,9 +42,11 @@ package enum DeploymentPage {
                 for image in unit.images {
                     switch image.change {
                     case .changed: html += "<li>image \(e(image.service)): <code>\(e(image.arrow))</code></li>"
-                    case .added: html += "<li>new service \(e(image.service)): <code>\(e(image.to ?? "no image"))</code></li>"
+                    case .added:
+                        html += "<li>new service \(e(image.service)): <code>\(e(image.to ?? "no image"))</code></li>"
                     case .removed:
-                        html += "<li>removed service \(e(image.service)): <code>\(e(image.from ?? "no image"))</code></li>"
+                        html +=
+                            "<li>removed service \(e(image.service)): <code>\(e(image.from ?? "no image"))</code></li>"
                     }
                 }
                 for (label, values) in [
@@ -51,13 +54,15 @@ package enum DeploymentPage {
                     ("ports added", unit.portsAdded), ("ports removed", unit.portsRemoved),
                     ("volumes added", unit.volumesAdded), ("volumes removed", unit.volumesRemoved),
                 ] where !values.isEmpty {
-                    html += "<li>\(e(label)): " + values.map { "<code>\(e($0))</code>" }.joined(separator: ", ") + "</li>"
+                    html +=
+                        "<li>\(e(label)): " + values.map { "<code>\(e($0))</code>" }.joined(separator: ", ") + "</li>"
                 }
                 html += "</ul></li>\n"
             }
             html += "</ul>\n"
         }
-        html += "<h2>Steps</h2>\n<table><tr><th>phase</th><th>unit</th><th>action</th><th>result</th><th>took</th></tr>\n"
+        html +=
+            "<h2>Steps</h2>\n<table><tr><th>phase</th><th>unit</th><th>action</th><th>result</th><th>took</th></tr>\n"
         for step in d.steps {
             let took = step.endedAt.map { duration(from: step.startedAt, to: $0) } ?? "running"
             let css = step.result == .failed ? "bad" : (step.result == .succeeded ? "ok" : "")
@@ -67,7 +72,8 @@ package enum DeploymentPage {
             html += "</td><td>\(e(took))</td></tr>\n"
             if step.result == .failed, !step.logTail.isEmpty {
                 let tail = step.logTail.split(separator: "\n", omittingEmptySubsequences: false).suffix(tailLines)
-                html += "<tr><td colspan=\"5\"><pre>\(e(SecretMasker.shared.mask(tail.joined(separator: "\n"))))</pre></td></tr>\n"
+                html +=
+                    "<tr><td colspan=\"5\"><pre>\(e(SecretMasker.shared.mask(tail.joined(separator: "\n"))))</pre></td></tr>\n"
             }
         }
         html += "</table>\n<p><small><a href=\"/\">status</a></small></p>\n</body></html>\n"
