@@ -12,7 +12,7 @@ package enum PlanFixture {
     package static let hostsConfig = """
         ,
           "hosts": {
-            "media": { "system": ["true"], "units": ["plex", "app", "old"] },
+            "media": { "system": ["true"], "units": ["plex", "app", "old*"] },
             "edge": { "units": ["sonarr/*"] }
           }
         """
