@@ -63,13 +63,16 @@ struct RunCommand: AsyncParsableCommand {
             logger.logLevel = global.verbose ? .debug : .info
             // Everything the daemon creates in the state dir (the trigger socket included) is private to its user.
             umask(0o077)
+            let forge = try ForgeStatuses.make(global, logger: logger)
             let session = try Session.open(
                 global,
                 command: "run",
                 locking: false,
-                reporter: LogReporter(logger: logger)
+                reporter: ForgeStatuses.reporter(LogReporter(logger: logger), forge)
             )
             let reconciler = session.reconciler
+            let store = reconciler.store
+            forge?.latestDeployment { try? store.deployments(limit: 1).first?.id }
             let stateDirectory = reconciler.store.directory
             let daemonLock: FileLock
             do {
@@ -116,7 +119,8 @@ struct RunCommand: AsyncParsableCommand {
                     version: ReconcilerVersion.current
                 ),
                 notifier: Notifications.make(config: config, logger: logger),
-                logger: logger
+                logger: logger,
+                forge: forge
             )
             try await daemon.run()
             return 0

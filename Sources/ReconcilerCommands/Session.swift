@@ -17,17 +17,8 @@ struct Session {
     )
         throws -> Session
     {
-        var logger = Logger(label: "reconciler")
-        logger.logLevel = options.verbose ? .debug : .warning
-        let repository: Repository
-        do {
-            repository = try Repository(at: options.repoPath)
-        } catch {
-            throw ReconcilerError(
-                .configuration,
-                "cannot open the deploy repository at \(options.repoPath): \(error)\nPass --repo DIR or set RECONCILER_REPO to a clone of your homelab repository."
-            )
-        }
+        let logger = makeLogger(options)
+        let repository = try openRepository(options)
         let hostConfigFile = options.hostConfigFile
         var stateDir = options.stateDir ?? ProcessInfo.processInfo.environment["RECONCILER_STATE_DIR"]
         if stateDir == nil {
@@ -81,6 +72,39 @@ struct Session {
             host: options.hostName
         )
         return Session(reconciler: reconciler, lock: lock)
+    }
+
+    /// A front on the repository alone, its state in memory: for a plan from git objects (`plan --from --to` in a
+    /// forge's CI), which reads and writes no state directory and runs nothing.
+    static func openWithoutState(_ options: GlobalOptions, host: String) throws -> Reconciler {
+        let logger = makeLogger(options)
+        let repository = try openRepository(options)
+        return Reconciler(
+            repository: repository,
+            store: try StateStore(inMemory: ()),
+            runner: ProcessRunner(logger: logger),
+            logger: logger,
+            reporter: SilentReporter(),
+            hostConfigFile: options.hostConfigFile,
+            host: host
+        )
+    }
+
+    private static func makeLogger(_ options: GlobalOptions) -> Logger {
+        var logger = Logger(label: "reconciler")
+        logger.logLevel = options.verbose ? .debug : .warning
+        return logger
+    }
+
+    private static func openRepository(_ options: GlobalOptions) throws -> Repository {
+        do {
+            return try Repository(at: options.repoPath)
+        } catch {
+            throw ReconcilerError(
+                .configuration,
+                "cannot open the deploy repository at \(options.repoPath): \(error)\nPass --repo DIR or set RECONCILER_REPO to a clone of your homelab repository."
+            )
+        }
     }
 }
 

@@ -40,10 +40,18 @@ package struct Daemon: Sendable {
     package let state: DaemonState
     package let metrics: DaemonMetrics
 
-    package init(engine: any DeployEngine, settings: Settings, notifier: any NotificationSink, logger: Logger) {
+    /// - Parameters:
+    ///   - forge: Sets commit statuses from the deployments' events (`forge`), counted in the daemon's metrics.
+    package init(
+        engine: any DeployEngine,
+        settings: Settings,
+        notifier: any NotificationSink,
+        logger: Logger,
+        forge: ForgeStatuses? = nil
+    ) {
         self.engine = engine
         self.settings = settings
-        self.notifier = notifier
+        self.notifier = forge.map { ForgeStatusSink(notifier, statuses: $0) as any NotificationSink } ?? notifier
         self.logger = logger
         self.state = DaemonState(
             DaemonSnapshot(
@@ -52,13 +60,16 @@ package struct Daemon: Sendable {
                 healWindow: settings.options.healWindow
             )
         )
-        self.metrics = DaemonMetrics(version: settings.version)
+        let metrics = DaemonMetrics(version: settings.version)
+        self.metrics = metrics
+        forge?.onFailure { metrics.forgeStatusFailed() }
     }
 
     /// The HTTP routes (also what the route tests drive).
     package func router() -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
         StatusRoutes(engine: engine, state: state, metrics: metrics, logger: logger).add(to: router)
+        DeploymentRoutes(engine: engine).add(to: router)
         if let secret = settings.secret {
             let engine = self.engine
             WebhookRoutes(

@@ -98,7 +98,7 @@ import Testing
                 #"{"remot": "x"}"#,
                 "reconciler.json: remot: unknown key; known keys: remote, branch, pollInterval, fetchTimeout, "
                     + "stateDir, system, services, units, groups, webhook, notify, notifyFetchFailureAfter, auth, verify, allowRewrite, "
-                    + "allowInsecureTransport, networks, hosts, sops"
+                    + "allowInsecureTransport, networks, hosts, sops, forge"
             ),
             (
                 #"{"services": {"healthTimout": "90s"}}"#,

@@ -66,6 +66,7 @@ import Testing
             "stateDir": #""/tmp/elsewhere""#, "auth": #"{"sshKey": "/root/.ssh/id_ed25519"}"#,
             "verify": #"{"mode": "off"}"#, "allowRewrite": "true", "allowInsecureTransport": "true",
             "sops": #"{"ageKeyFile": "/var/lib/reconciler/age.key"}"#,
+            "forge": #"{"kind": "github", "repository": "o/r", "tokenFile": "/t"}"#,
         ]
         let error = configError { () throws(ConfigError) in
             try resolve(repo: #"{"branch": "main", "\#(key)": \#(values[key]!)}"#, host: #"{"branch": "main"}"#)

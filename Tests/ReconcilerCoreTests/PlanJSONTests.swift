@@ -48,6 +48,26 @@ struct PlanJSONTests {
             plan.host = "pi"
             return plan
         }(),
+        {
+            // What changed inside units, and a plan from git alone.
+            var plan = Plan(
+                from: CommitRef(commit: String(repeating: "e", count: 40), summary: "before"),
+                to: CommitRef(commit: String(repeating: "f", count: 40), summary: "after"),
+                steps: [PlanStep(unit: "plex", action: .up, wave: 1, reason: .changed, paths: ["services/plex/a"])],
+                ignoredPaths: []
+            )
+            var changes = UnitChanges(unit: "plex")
+            changes.images = [
+                ImageChange(service: "plex", change: .changed, from: "plex:1", to: "plex:2"),
+                ImageChange(service: "redis", change: .added, from: nil, to: "redis:7"),
+            ]
+            changes.envKeysAdded = ["TZ"]
+            changes.portsRemoved = ["plex: \"8080:80\""]
+            changes.notes = ["a/b é"]
+            plan.changes = [changes, UnitChanges(unit: "empty")]
+            plan.runningUnknown = true
+            return plan
+        }(),
     ]
 
     @Test(arguments: plans) func theHandWrittenJSONIsWhatJSONEncoderWrites(plan: Plan) throws {

@@ -24,24 +24,32 @@ final class TLSReceiver {
     private let server: SpawnedProcess
 
     private static let script = #"""
-        import base64, http.server, json, os, ssl, sys
+        import base64, http.server, json, os, ssl, sys, time
         cert, key, folder = sys.argv[1], sys.argv[2], sys.argv[3]
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            def do_POST(self):
+            def do_GET(self):
+                listing = os.path.join(folder, "get")
+                self.do_POST(open(listing, "rb").read() if os.path.exists(listing) else b"[]")
+            def do_POST(self, reply=b"ok"):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 record = {"method": self.command, "path": self.path, "headers": self.headers.items(),
                           "body": base64.b64encode(body).decode()}
                 with open(os.path.join(folder, "requests"), "a") as f:
                     f.write(json.dumps(record) + "\n")
-                status = int(open(os.path.join(folder, "status")).read())
+                answer = open(os.path.join(folder, "status")).read()
+                if answer == "hang":
+                    time.sleep(3600)
+                status = int(answer)
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", "https://127.0.0.1:%d/elsewhere" % self.server.server_address[1])
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(reply)))
                 self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(reply)
+            do_PATCH = do_POST
+            do_PUT = do_POST
             def log_message(self, *args):
                 pass
         server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
@@ -106,6 +114,16 @@ final class TLSReceiver {
 
     func answer(_ status: Int) throws {
         try Data("\(status)".utf8).write(to: URL(fileURLWithPath: directory.appending("status")))
+    }
+
+    /// What a GET is answered with (a forge's list of comments), with the status in force.
+    func listing(_ json: String) throws {
+        try Data(json.utf8).write(to: URL(fileURLWithPath: directory.appending("get")))
+    }
+
+    /// Takes each request and never answers (a forge that hangs).
+    func hang() throws {
+        try Data("hang".utf8).write(to: URL(fileURLWithPath: directory.appending("status")))
     }
 
     /// Every request received so far, in order.

@@ -41,7 +41,7 @@ extension Config {
                 "remote", "branch", "pollInterval", "fetchTimeout", "stateDir", "system", "services", "units",
                 "groups", "webhook", "notify", "notifyFetchFailureAfter", "auth", "verify", "allowRewrite",
                 "allowInsecureTransport",
-                "networks", "hosts", "sops",
+                "networks", "hosts", "sops", "forge",
             ]
         )
         var config = Config()
@@ -69,6 +69,9 @@ extension Config {
         if let value = object["networks"] { config.networks = try NetworkSettings.decode(value, source: source) }
         if let value = object["hosts"] { config.hosts = try HostSettings.decode(value, source: source) }
         if let value = object["sops"] { config.sops = try SopsSettings.decode(value, source: source) }
+        if let value = object["forge"], value != .null {
+            config.forge = try ForgeSettings.decode(value, source: source)
+        }
         try reader.checkRootsApart(config)
         return config
     }

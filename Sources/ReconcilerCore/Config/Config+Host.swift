@@ -5,7 +5,9 @@ extension Config {
     /// The keys only the host's own configuration file may set: where state lives, how to authenticate, what to
     /// trust. A commit's reconciler.json setting one is refused, so whoever can push cannot turn off signature
     /// verification, point the state elsewhere or allow plain transports.
-    package static let hostOnlyKeys = ["stateDir", "auth", "verify", "allowRewrite", "allowInsecureTransport", "sops"]
+    package static let hostOnlyKeys = [
+        "stateDir", "auth", "verify", "allowRewrite", "allowInsecureTransport", "sops", "forge",
+    ]
 
     /// The host-side file used when no `--config` is given and it exists.
     package static let defaultHostFilePath = "/etc/reconciler/config.json"

@@ -40,6 +40,8 @@ package struct Config: Sendable, Equatable {
     package var allowInsecureTransport = false
     /// Docker networks the units share, created when missing before the first unit is brought up.
     package var networks: [String: NetworkSettings] = [:]
+    /// Commit statuses on the forge (host-only; ``ForgeSettings``).
+    package var forge: ForgeSettings? = nil
     /// The machines one repository drives, by name (see ``HostSettings``); empty = one host, everything here.
     package var hosts: [String: HostSettings] = [:]
     /// Where the host's age identity for `.env.sops` files lives. Host-only.

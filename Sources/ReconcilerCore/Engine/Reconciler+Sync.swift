@@ -114,15 +114,26 @@ extension Reconciler {
 
     /// What deploying `target` over `source` does: ``Planner`` on the diff, with the driver asked which of the
     /// changed units' dependencies run now.
-    package func plan(from source: DeploySource?, to target: DeployTarget) async throws -> Plan {
+    /// - Parameters:
+    ///   - askingDriver: false for a plan from git alone: every dependency is taken as running, and the plan says
+    ///     that it could not know (``Plan/runningUnknown``).
+    package func plan(
+        from source: DeploySource?,
+        to target: DeployTarget,
+        askingDriver: Bool = true
+    ) async throws
+        -> Plan
+    {
         let changes = try repository.diff(from: source?.commit.id, to: target.commit.id)
         var impact = Planner.impact(changes: changes, source: source, target: target)
         let scope = try scope(target.config)
         if let scope { impact = scope.assigned(impact, old: source?.units, new: target.units) }
-        let running = await running(Planner.dependencies(of: impact.units, in: target), in: target)
+        let dependencies = Planner.dependencies(of: impact.units, in: target)
+        let running = askingDriver ? await running(dependencies, in: target) : dependencies
         var plan = Planner.plan(impact: impact, source: source, target: target, running: running)
         plan.host = scope?.name
         plan.sealedChanges = sealedChanges(plan, source: source, target: target)
+        plan.runningUnknown = !askingDriver
         return plan
     }
 

@@ -70,6 +70,12 @@ package struct Plan: Codable, Sendable, Equatable {
     package var host: String? = nil
     /// Units whose `.env.sops` changed, with the keys whose values changed (never a value).
     package var sealedChanges: [SealedChange]? = nil
+    /// What changed inside each changed or pruned unit (images, `.env.example` keys, ports, volumes); nil when
+    /// not read (`plan` reads them, the engine does not).
+    package var changes: [UnitChanges]? = nil
+    /// True for a plan from git alone (`plan --from --to` without a state directory): which dependencies are down,
+    /// and so brought up too, cannot be known.
+    package var runningUnknown = false
 
     package init(from: CommitRef?, to: CommitRef, steps: [PlanStep], ignoredPaths: [String]) {
         self.from = from
@@ -110,9 +116,13 @@ private struct PlanJSON: Encodable {
     let steps: [PlanStep]
     let ignoredPaths: [String]
     let host: String?
+    let changes: [UnitChanges]?
+    let runningUnknown: Bool
 
     init(_ plan: Plan) {
         host = plan.host
+        changes = plan.changes
+        runningUnknown = plan.runningUnknown
         from = plan.from
         to = plan.to
         system = plan.system
@@ -123,7 +133,9 @@ private struct PlanJSON: Encodable {
     }
 
     func encode(to encoder: any Encoder) throws {
-        enum K: String, CodingKey { case from, to, system, units, pruned, steps, ignoredPaths, host }
+        enum K: String, CodingKey {
+            case from, to, system, units, pruned, steps, ignoredPaths, host, changes, runningUnknown
+        }
         var c = encoder.container(keyedBy: K.self)
         if let from { try c.encode(from, forKey: .from) } else { try c.encodeNil(forKey: .from) }
         try c.encode(to, forKey: .to)
@@ -133,6 +145,8 @@ private struct PlanJSON: Encodable {
         try c.encode(steps, forKey: .steps)
         try c.encode(ignoredPaths, forKey: .ignoredPaths)
         try c.encodeIfPresent(host, forKey: .host)
+        try c.encodeIfPresent(changes, forKey: .changes)
+        if runningUnknown { try c.encode(true, forKey: .runningUnknown) }
     }
 }
 

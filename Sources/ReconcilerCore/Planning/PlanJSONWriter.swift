@@ -8,12 +8,16 @@ enum PlanJSONWriter {
         var out = ""
         out.reserveCapacity(256 + plan.steps.count * 200)
         object(&out, depth: 0) { field in
+            if let changes = plan.changes {
+                field("changes") { out, depth in unitChanges(&out, changes, depth: depth) }
+            }
             field("from") { out, depth in
                 if let from = plan.from { commit(&out, from, depth: depth) } else { out += "null" }
             }
             if let host = plan.host { field("host") { out, _ in string(&out, host) } }
             field("ignoredPaths") { out, depth in strings(&out, plan.ignoredPaths, depth: depth) }
             field("pruned") { out, depth in strings(&out, plan.pruned, depth: depth) }
+            if plan.runningUnknown { field("runningUnknown") { out, _ in out += "true" } }
             field("steps") { out, depth in
                 array(&out, plan.steps, depth: depth) { out, step, depth in
                     object(&out, depth: depth) { field in
@@ -33,6 +37,35 @@ enum PlanJSONWriter {
     }
 
     private typealias Value = (inout String, Int) -> Void
+
+    private static func unitChanges(_ out: inout String, _ changes: [UnitChanges], depth: Int) {
+        array(&out, changes, depth: depth) { out, unit, depth in
+            object(&out, depth: depth) { field in
+                field("envKeysAdded") { out, depth in strings(&out, unit.envKeysAdded, depth: depth) }
+                field("envKeysRemoved") { out, depth in strings(&out, unit.envKeysRemoved, depth: depth) }
+                field("images") { out, depth in
+                    array(&out, unit.images, depth: depth) { out, image, depth in
+                        object(&out, depth: depth) { field in
+                            field("change") { out, _ in string(&out, image.change.rawValue) }
+                            field("from") { out, _ in optional(&out, image.from) }
+                            field("service") { out, _ in string(&out, image.service) }
+                            field("to") { out, _ in optional(&out, image.to) }
+                        }
+                    }
+                }
+                field("notes") { out, depth in strings(&out, unit.notes, depth: depth) }
+                field("portsAdded") { out, depth in strings(&out, unit.portsAdded, depth: depth) }
+                field("portsRemoved") { out, depth in strings(&out, unit.portsRemoved, depth: depth) }
+                field("unit") { out, _ in string(&out, unit.unit) }
+                field("volumesAdded") { out, depth in strings(&out, unit.volumesAdded, depth: depth) }
+                field("volumesRemoved") { out, depth in strings(&out, unit.volumesRemoved, depth: depth) }
+            }
+        }
+    }
+
+    private static func optional(_ out: inout String, _ text: String?) {
+        if let text { string(&out, text) } else { out += "null" }
+    }
 
     private static func commit(_ out: inout String, _ ref: CommitRef, depth: Int) {
         object(&out, depth: depth) { field in

@@ -80,6 +80,14 @@ package final class StateStore: Sendable {
         }
     }
 
+    /// A database in memory, gone with the process: for `plan --from --to` from git alone, which needs no state
+    /// directory (its discovery cache has nowhere to be kept, and nothing else is read or written).
+    package init(inMemory: Void) throws {
+        self.path = ":memory:"
+        self.queue = try DatabaseQueue()
+        try Self.migrator.migrate(queue)
+    }
+
     // MARK: Deployments
 
     /// Records the start of a deployment with result `running` and this process's pid.

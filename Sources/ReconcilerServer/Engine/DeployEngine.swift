@@ -80,6 +80,12 @@ package protocol DeployEngine: Sendable {
     func currentConfig() throws -> Config
     /// Deployed commit, degraded and held, read from the state without asking Docker.
     func marks() throws -> EngineMarks
+    /// One deployment with its commit and image changes (`/deployments/<id>`); nil when there is none.
+    func deploymentDetail(id: Int64) throws -> DeploymentDetail?
+}
+
+extension DeployEngine {
+    package func deploymentDetail(id: Int64) throws -> DeploymentDetail? { nil }
 }
 
 /// The state's marks the metrics follow.

@@ -131,6 +131,10 @@ package final class ReconcilerEngine: DeployEngine {
         )
     }
 
+    package func deploymentDetail(id: Int64) throws -> DeploymentDetail? {
+        try reconciler.deploymentDetail(id)
+    }
+
     static func message(_ error: any Error) -> String {
         if let error = error as? ReconcilerError { return error.message }
         return "\(error)"

@@ -36,6 +36,7 @@ package final class DaemonMetrics: Sendable {
         held.record(0)
         outage.record(0)
         // Counters a dashboard expects to see from the start, at zero.
+        _ = CoreMetrics.Counter(label: "reconciler_forge_status_failures_total", factory: factory)
         for result in ["ok", "deployed", "failed", "outage", "fetch_failed", "busy", "refused"] {
             _ = CoreMetrics.Counter(label: "reconciler_polls_total", dimensions: [("result", result)], factory: factory)
         }
@@ -57,6 +58,11 @@ package final class DaemonMetrics: Sendable {
     }
 
     package func fetchFailed() { fetchFailures.increment() }
+
+    /// A commit status the forge did not take after every retry (docs/forge.md).
+    package func forgeStatusFailed() {
+        CoreMetrics.Counter(label: "reconciler_forge_status_failures_total", factory: factory).increment()
+    }
 
     package func deployment(trigger: String, result: String, duration: Duration) {
         CoreMetrics.Counter(

@@ -67,7 +67,7 @@ package enum StatusPage {
         for d in history {
             let css = d.result == .succeeded ? "ok" : (d.result == .running ? "warn" : "bad")
             html +=
-                "<tr><td>\(d.id)</td><td>\(e(d.startedAt.formatted(.iso8601)))</td><td>\(e(d.trigger.rawValue))</td>"
+                "<tr><td><a href=\"/deployments/\(d.id)\">\(d.id)</a></td><td>\(e(d.startedAt.formatted(.iso8601)))</td><td>\(e(d.trigger.rawValue))</td>"
             html +=
                 "<td><code>\(e(d.toCommit.short))</code></td><td class=\"\(css)\">\(e(d.result.rawValue))"
             if !d.steps.isEmpty || d.message != nil {

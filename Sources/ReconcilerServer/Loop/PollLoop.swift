@@ -177,7 +177,8 @@ package final class PollLoop: Service, Sendable {
             let name = Self.resultName(deploy)
             message = Self.detail(deploy)
             metrics.deployment(trigger: trigger.rawValue, result: name, duration: duration)
-            let steps = (try? engine.history(limit: 1).first)?.steps.filter { $0.phase == .apply } ?? []
+            let latest = try? engine.history(limit: 1).first
+            let steps = latest?.steps.filter { $0.phase == .apply } ?? []
             let units = steps.map(\.unit)
             let meta: Logger.Metadata = [
                 "trigger": "\(trigger.rawValue)", "commit": "\(head.prefix(12))", "result": "\(name)",
@@ -188,7 +189,13 @@ package final class PollLoop: Service, Sendable {
             } else {
                 logger.error("deploy failed", metadata: meta.merging(["error": "\(message ?? "")"]) { a, _ in a })
             }
-            if let event = Self.event(deploy, commit: head, units: Array(Set(units)).sorted()) {
+            if var event = Self.event(deploy, commit: head, units: Array(Set(units)).sorted()) {
+                // "Deployed 1a2b3c: plex 1.41.0 → 1.41.3": the image changes, read from git.
+                if deploy == .succeeded, let id = latest?.id,
+                    let images = (try? engine.deploymentDetail(id: id))?.imageSummary, !images.isEmpty
+                {
+                    event = NotificationEvent(kind: .succeeded, commit: head, units: event.units, message: images)
+                }
                 notifier.publish(event)
             }
             if deploy == .succeeded,
