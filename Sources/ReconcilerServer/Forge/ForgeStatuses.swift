@@ -184,7 +184,7 @@ package struct ForgeStatusSink: NotificationSink {
         case .rolledBack: outcome = .rolledBack(event.message)
         case .degraded: outcome = .degraded(event.message)
         case .outage: outcome = .outage(event.message)
-        case .healed, .healBudgetExhausted, .fetchFailing, .recovered: return
+        case .healed, .healBudgetExhausted, .fetchFailing, .recovered, .rebootNeeded: return
         }
         statuses.finished(outcome, commit: commit)
     }
