@@ -69,7 +69,8 @@ package struct ConnectionLimits: Sendable, Equatable {
             raised.rlim_cur = wanted
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
-        let current = limit.rlim_cur == RLIM_INFINITY ? 65_536 : Int(min(limit.rlim_cur, 1 << 30))
+        // RLIM_INFINITY is the largest value: clamped like any other.
+        let current = Int(min(limit.rlim_cur, 65_536))
         return forFileLimit(current, open: openDescriptors())
     }
 
