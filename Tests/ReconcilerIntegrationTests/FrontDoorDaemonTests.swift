@@ -120,11 +120,17 @@ struct FrontDoorDaemonTests {
             encoding: .utf8
         )
         chmod("\(bin)/docker", 0o755)
+        // The daemon runs the Compose plugin itself (from $DOCKER_CONFIG/cli-plugins first): record those too.
+        let plugins = d.homelab.dir.appending("docker-config/cli-plugins")
+        try FileManager.default.createDirectory(atPath: plugins, withIntermediateDirectories: true)
+        try "#!/bin/sh\necho \"compose $*\" >> \(calls)\nexec /usr/local/lib/docker/cli-plugins/docker-compose \"$@\"\n"
+            .write(toFile: "\(plugins)/docker-compose", atomically: true, encoding: .utf8)
+        chmod("\(plugins)/docker-compose", 0o755)
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let daemon = try DaemonProcess(
             homelab: d.homelab,
             arguments: ["--poll-interval", "1h"],
-            environment: ["PATH": "\(bin):\(path)"]
+            environment: ["PATH": "\(bin):\(path)", "DOCKER_CONFIG": d.homelab.dir.appending("docker-config")]
         )
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
