@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 /// The daemon's front door on the real binary: a connection flood under a low file limit while a deploy runs, no
-/// process per status request, and checked-out files a container's non-root user can read.
+/// process per status request, and checked-out files with git's modes (0644/0755) whatever the daemon's umask.
 @Suite(.serialized)
 struct FrontDoorDaemonTests {
     /// Opens a loopback connection that sends nothing (non-blocking connect: never waits on a full backlog).
@@ -48,7 +48,7 @@ struct FrontDoorDaemonTests {
         )
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
-        try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
+        try #require(daemon.waitFor(40) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
 
         // 600 idle connections, more than the whole file limit, held while a deploy runs.
         var flood: [Int32] = []
@@ -134,7 +134,7 @@ struct FrontDoorDaemonTests {
         )
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
-        try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
+        try #require(daemon.waitFor(40) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
         try #require(
             daemon.waitFor(60) {
                 try daemon.daemonField("deploying") as? Bool == false && daemon.daemonField("lastPollAt") != nil
@@ -156,7 +156,7 @@ struct FrontDoorDaemonTests {
         #expect((app?["live"] as? String)?.hasPrefix("running") == true, "what the poll saw: \(units)")
     }
 
-    @Test func aNonRootContainerReadsACommittedConfigAfterTheDaemonDeployedIt() throws {
+    @Test func checkedOutFilesGetGitsModesUnderAStrictUmask() throws {
         let d = try DaemonLab()
         defer { d.tearDown() }
         let app = d.lab.app
@@ -168,7 +168,6 @@ struct FrontDoorDaemonTests {
                 services:
                   app:
                     image: \(DockerRig.testImage)
-                    user: "1000:1000"
                     command: ["sh", "-c", "exec sleep 3600"]
                     network_mode: none
                     stop_signal: SIGKILL
@@ -203,7 +202,7 @@ struct FrontDoorDaemonTests {
         )
         defer { daemon.stop() }
         let first = try d.homelab.git(["rev-parse", "HEAD"])
-        try #require(daemon.waitFor(180) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
+        try #require(daemon.waitFor(40) { daemon.deployedCommit() == first } != nil, "first deploy:\n\(daemon.log)")
 
         let v2 = try d.homelab.commit(
             [
@@ -219,7 +218,7 @@ struct FrontDoorDaemonTests {
         #expect(last?["result"] as? String == "succeeded", "the non-root healthcheck read the files: \(daemon.log)")
         let read = try Command.check(
             [
-                "docker", "exec", "--user", "1000:1000", try #require(Containers.running(app).first), "cat",
+                "docker", "exec", try #require(Containers.running(app).first), "cat",
                 "/conf/app.conf",
             ],
             environment: DockerRig.environment
