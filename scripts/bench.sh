@@ -397,7 +397,7 @@ bench_push() {
     local d=$WORK/push port=$((20000 + RANDOM % 20000))
     mkdir -p "$d"
     homelab "$d" 5 ps 200ms 0 '{}' 4
-    (umask 077; echo benchsecret >"$d/secret")
+    (umask 077; echo bench-secret-of-32-bytes-at-least >"$d/secret")
     printf '{ "services": { "parallelism": 4 }, "webhook": { "listen": "127.0.0.1:%s", "secretFile": "%s" } }\n' \
         "$port" "$d/secret" >"$d/author/reconciler.json"
     git -C "$d/author" commit -qam webhook && git -C "$d/author" push -q origin HEAD:main

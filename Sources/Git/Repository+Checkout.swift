@@ -1,8 +1,13 @@
 import CLibGit2
 import Foundation
+import Synchronization
+
+/// Serialises the checkouts of this process while they set the umask (a process-wide setting).
+private let checkoutUmask = Mutex(())
 
 extension Repository {
-    /// Checks `commit` out into the work tree, forced, and detaches HEAD at it.
+    /// Checks `commit` out into the work tree, forced, and detaches HEAD at it, with git's file modes (0644/0755)
+    /// whatever the process's umask.
     ///
     /// Tracked files are made to match `commit` (local edits to them are overwritten; files tracked at HEAD but
     /// gone in `commit` are removed). Untracked and ignored files (`.env`) are never removed, and an ignored file
@@ -38,11 +43,15 @@ extension Repository {
                     if path != nil, completed >= 1 { FaultPause.stop() }
                 }
             }
-            try check(
-                git_checkout_tree(repo, object, &options),
-                "git_checkout_tree",
-                context: "\(workdir) at \(commit.short)"
-            )
+            // Files and directories get git's modes under the ordinary umask (0644, 0755 for executables and
+            // directories) whatever this process's umask is: a container that runs as its service's user reads the
+            // committed files it mounts. What must be private (state, scratch copies, secrets) has explicit modes.
+            let written = checkoutUmask.withLock { _ in
+                let previous = umask(0o022)
+                defer { umask(previous) }
+                return git_checkout_tree(repo, object, &options)
+            }
+            try check(written, "git_checkout_tree", context: "\(workdir) at \(commit.short)")
             try check(
                 git_repository_set_head_detached(repo, &oid),
                 "git_repository_set_head_detached",

@@ -61,8 +61,10 @@ struct RunCommand: AsyncParsableCommand {
         try await runCommand {
             var logger = Logger(label: "reconciler")
             logger.logLevel = global.verbose ? .debug : .info
-            // Everything the daemon creates in the state dir (the trigger socket included) is private to its user.
-            umask(0o077)
+            // No umask here: the checkout gets git's modes (0644/0755) whatever the umask, and the state directory,
+            // scratch copies and secrets are made 0700/0600 by explicit modes. The first thing: the file limit, read
+            // (and the soft limit raised) before anything else opens descriptors.
+            let limits = ConnectionLimits.forThisProcess()
             let forge = try ForgeStatuses.make(global, logger: logger)
             let session = try Session.open(
                 global,
@@ -116,7 +118,8 @@ struct RunCommand: AsyncParsableCommand {
                     listen: listen ?? config.webhook?.listen ?? "127.0.0.1:9876",
                     secret: secret,
                     options: options,
-                    version: ReconcilerVersion.current
+                    version: ReconcilerVersion.current,
+                    limits: limits
                 ),
                 notifier: Notifications.make(config: config, logger: logger),
                 logger: logger,

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ReconcilerCore
@@ -16,19 +17,23 @@ package struct Daemon: Sendable {
         package var secret: [UInt8]?
         package var options: DaemonOptions
         package var version: String
+        /// Connection caps and deadlines of the HTTP servers (``ConnectionLimits/forThisProcess()`` in the daemon).
+        package var limits: ConnectionLimits
 
         package init(
             stateDirectory: String,
             listen: String,
             secret: [UInt8]?,
             options: DaemonOptions,
-            version: String
+            version: String,
+            limits: ConnectionLimits = .forFileLimit(1024, open: 32)
         ) {
             self.stateDirectory = stateDirectory
             self.listen = listen
             self.secret = secret
             self.options = options
             self.version = version
+            self.limits = limits
         }
     }
 
@@ -39,6 +44,7 @@ package struct Daemon: Sendable {
     package let wakeup = Wakeup()
     package let state: DaemonState
     package let metrics: DaemonMetrics
+    package let view: StatusView
 
     /// - Parameters:
     ///   - forge: Sets commit statuses from the deployments' events (`forge`), counted in the daemon's metrics.
@@ -63,18 +69,18 @@ package struct Daemon: Sendable {
         let metrics = DaemonMetrics(version: settings.version)
         self.metrics = metrics
         forge?.onFailure { metrics.forgeStatusFailed() }
+        self.view = StatusView(engine: engine)
     }
 
     /// The HTTP routes (also what the route tests drive).
     package func router() -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
-        StatusRoutes(engine: engine, state: state, metrics: metrics, logger: logger).add(to: router)
+        StatusRoutes(engine: engine, view: view, state: state, metrics: metrics, logger: logger).add(to: router)
         DeploymentRoutes(engine: engine).add(to: router)
         if let secret = settings.secret {
             let engine = self.engine
             WebhookRoutes(
                 verifier: WebhookVerifier(secret: secret),
-                limiter: FailureLimiter(),
                 wakeup: wakeup,
                 metrics: metrics,
                 state: state,
@@ -82,8 +88,8 @@ package struct Daemon: Sendable {
                 logger: logger
             ).add(to: router)
         } else {
-            router.post("/hooks/:provider") { _, _ in
-                Reply.json(.notFound, ["error": "webhooks are off: set webhook.secretFile in the configuration"])
+            router.post("/hooks/:provider") { _, _ -> Response in
+                throw DaemonHTTPError(.notFound, "webhooks are off: set webhook.secretFile in the configuration")
             }
         }
         return router
@@ -107,9 +113,20 @@ package struct Daemon: Sendable {
         let logger = self.logger
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
+        let limits = settings.limits
+        let connections = ConnectionRegistry(limit: limits.connections)
         let http = Application(
             router: router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "reconciler"),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: connections)]
+                )
+            ),
+            configuration: .init(
+                address: .hostname(host, port: port),
+                serverName: "reconciler",
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.hardConnections, logger: quiet)
+            ),
             onServerRunning: { channel in
                 logger.notice(
                     "listening",
@@ -118,9 +135,22 @@ package struct Daemon: Sendable {
             },
             logger: quiet
         )
+        let triggerConnections = ConnectionRegistry(limit: ConnectionLimits.triggerConnections)
         let trigger = Application(
             router: TriggerSocket.router(wakeup: wakeup, state: state),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "reconciler-trigger"),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: triggerConnections)]
+                )
+            ),
+            configuration: .init(
+                address: .unixDomainSocket(path: socketPath),
+                serverName: "reconciler-trigger",
+                availableConnectionsDelegate: MaximumAvailableConnections(
+                    ConnectionLimits.triggerConnections * 2,
+                    logger: quiet
+                )
+            ),
             onServerRunning: { _ in
                 chmod(socketPath, 0o600)
                 logger.info("trigger socket ready", metadata: ["path": "\(socketPath)"])
@@ -134,7 +164,8 @@ package struct Daemon: Sendable {
             metrics: metrics,
             notifier: notifier,
             logger: logger,
-            options: settings.options
+            options: settings.options,
+            view: view
         )
         // Graceful shutdown runs in reverse order: the loop stops first (finishing its step), then the servers.
         let group = ServiceGroup(
@@ -154,6 +185,8 @@ package struct Daemon: Sendable {
                 "version": "\(settings.version)", "listen": "\(settings.listen)",
                 "poll.interval.seconds": "\(Int(settings.options.pollInterval.seconds))",
                 "webhooks": "\(settings.secret == nil ? "off" : "on")", "state.dir": "\(settings.stateDirectory)",
+                "connections.max": "\(limits.connections)", "file.limit": "\(limits.fileLimit)",
+                "files.reserved": "\(limits.reserved)",
             ]
         )
         try await group.run()

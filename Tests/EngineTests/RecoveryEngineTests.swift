@@ -41,6 +41,8 @@ import Testing
         let interrupted = try #require(try lab.store().deployment(2))
         #expect(interrupted.result == .interrupted)
         #expect(interrupted.message?.contains("recovery rolled back to \(v1.prefix(12))") == true)
+        // The run left behind had this very process's pid: it is not "gone" or "dead", it is the one recovering.
+        #expect(interrupted.message?.contains("this process's id now") == true, "\(interrupted.message ?? "")")
         #expect(try lab.steps(.apply, of: interrupted) == ["up db", "up app"])
         #expect(interrupted.steps.first { $0.unit == "app" && $0.phase == .apply }?.result == .failed)
         #expect(try lab.steps(.rollback, of: interrupted) == ["up db", "up app"])

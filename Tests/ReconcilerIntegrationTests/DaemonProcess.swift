@@ -15,8 +15,14 @@ final class DaemonProcess: @unchecked Sendable {
     let logPath: String
     let homelab: Homelab
 
-    /// Starts the daemon and waits until `/healthz` answers.
-    init(homelab: Homelab, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// Starts the daemon and waits until `/healthz` answers. `launcher` comes before the binary (`prlimit …`, a
+    /// shell that sets the umask and execs it: the daemon keeps the launcher's pid).
+    init(
+        homelab: Homelab,
+        arguments: [String] = [],
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws {
         self.homelab = homelab
         port = try Self.freePort()
         logPath = homelab.dir.appending("daemon-\(UUID().uuidString.prefix(6)).log")
@@ -25,7 +31,7 @@ final class DaemonProcess: @unchecked Sendable {
             + arguments
         // posix_spawn, never Foundation's Process: it would reap the children of the product's runner in other tests.
         process = try SpawnedProcess(
-            [ReconcilerBinary.path] + arguments,
+            launcher + [ReconcilerBinary.path] + arguments,
             environment: DockerRig.environment.merging(environment, uniquingKeysWith: { _, b in b }),
             stdout: logPath,
             stderr: logPath

@@ -21,6 +21,8 @@ final class RecordingEngine: DeployEngine {
         var polls: [PollTrigger] = []
         var heals: [String] = []
         var recovered = 0
+        /// The live states each status report was built from.
+        var statuses: [[String: String]?] = []
     }
 
     let calls = Mutex(Calls())
@@ -44,7 +46,8 @@ final class RecordingEngine: DeployEngine {
         }
     }
 
-    func status() async throws -> StatusReport {
+    func status(live: [String: String]?) async throws -> StatusReport {
+        calls.withLock { $0.statuses.append(live) }
         let json = """
             {"repo": "/srv/homelab", "state": "ok", "drift": [],
              "deployed": {"commit": "1111111111111111111111111111111111111111", "summary": "deployed one"},

@@ -93,7 +93,7 @@ struct WebhookVerifierTests {
         let path = "\(dir)/webhook.secret"
         #expect(throws: (any Error).self) { try WebhookSecret.load(nil) }
         #expect(throws: (any Error).self) { try WebhookSecret.load(path) }
-        try "s3cr3t-value\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "s3cr3t-value-of-32-bytes-or-so\n".write(toFile: path, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
         do {
             _ = try WebhookSecret.load(path)
@@ -103,8 +103,26 @@ struct WebhookVerifierTests {
             #expect(!"\(error)".contains("s3cr3t-value"), "the message must not show the secret")
         }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        #expect(try WebhookSecret.load(path) == Array("s3cr3t-value".utf8))
+        #expect(try WebhookSecret.load(path) == Array("s3cr3t-value-of-32-bytes-or-so".utf8))
         try "\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: (any Error).self) { try WebhookSecret.load(path) }
+    }
+
+    @Test func aSecretShorterThan16BytesIsRefusedWithTheCommandToMakeOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/webhook.secret"
+        try "x\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        do {
+            _ = try WebhookSecret.load(path)
+            Issue.record("a one-byte secret was accepted")
+        } catch {
+            #expect("\(error)".contains("at least 16"), "\(error)")
+            #expect("\(error)".contains("openssl rand -hex 32 > \(path); chmod 600 \(path)"), "\(error)")
+        }
+        try String(repeating: "k", count: 16).write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(try WebhookSecret.load(path).count == 16)
     }
 }

@@ -2,8 +2,15 @@ import Foundation
 import Git
 
 extension Reconciler {
-    /// `reconciler status`: what the state records and what runs now (``StatusBuilder``).
+    /// `reconciler status`: what the state records and what runs now (``StatusBuilder``), asking the driver.
     package func status() async throws -> StatusReport {
+        try await status(observed: nil)
+    }
+
+    /// The status report with what runs taken from `observed` (each project's state by name, as the daemon's last
+    /// poll saw it) instead of asking the driver, which starts a process: the daemon's `/status` and page never do.
+    /// - Parameter observed: `.some(nil)` when nothing was observed yet (live states unknown); nil to ask the driver.
+    package func status(observed: [String: String]??) async throws -> StatusReport {
         var builder = StatusBuilder(repo: repository.workdir)
         let deployed = try? deployedCommit()
         let config = (try? currentConfig()) ?? Config()
@@ -26,7 +33,11 @@ extension Reconciler {
         builder.records = try store.units()
         // The host's `engine` applies to its units: the driver asks Swarm for the stacks among them.
         let scoped = (try? scope?.config(config, units: builder.units ?? UnitSet())) ?? config
-        builder.live = await driver.projects(engine.context(scoped))
+        if let observed {
+            builder.live = observed
+        } else {
+            builder.live = await driver.projects(engine.context(scoped))
+        }
         var report = builder.build()
         report.host = scope?.name
         return report

@@ -68,8 +68,9 @@ package protocol DeployEngine: Sendable {
     func recover() async throws
     /// Fetch, and deploy the remote head if it is new.
     func poll(trigger: PollTrigger) async -> PollOutcome
-    /// `status --json`'s report.
-    func status() async throws -> StatusReport
+    /// `status --json`'s report, with each project's live state from `live` (what the last poll saw; nil before
+    /// the first): never a process per call.
+    func status(live: [String: String]?) async throws -> StatusReport
     /// The newest deployments with their steps.
     func history(limit: Int) throws -> [DeploymentRecord]
     /// Every deployed service unit with its live containers, from one Docker Engine API call.

@@ -74,8 +74,8 @@ package final class ReconcilerEngine: DeployEngine {
         }
     }
 
-    package func status() async throws -> StatusReport {
-        try await reconciler.status()
+    package func status(live: [String: String]?) async throws -> StatusReport {
+        try await reconciler.status(observed: .some(live))
     }
 
     package func history(limit: Int) throws -> [DeploymentRecord] {

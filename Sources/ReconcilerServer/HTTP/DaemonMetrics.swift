@@ -41,7 +41,9 @@ package final class DaemonMetrics: Sendable {
             _ = CoreMetrics.Counter(label: "reconciler_polls_total", dimensions: [("result", result)], factory: factory)
         }
         for provider in WebhookProvider.allCases {
-            for result in ["accepted", "ignored", "ping", "unauthorized", "rate_limited", "too_large", "invalid"] {
+            for result in [
+                "accepted", "ignored", "ping", "duplicate", "unauthorized", "too_large", "invalid", "incomplete",
+            ] {
                 _ = CoreMetrics.Counter(
                     label: "reconciler_webhooks_total",
                     dimensions: [("provider", provider.rawValue), ("result", result)],

@@ -104,11 +104,13 @@ package enum StatusPage {
         return "<code>\(e(String(ref.commit.prefix(12))))</code> \(e(ref.summary))"
     }
 
-    /// HTML-escapes text.
+    /// HTML-escapes text and drops control characters (ESC and BEL from a commit message would reach a terminal
+    /// running `curl host:9876/`); newlines and tabs stay.
     static func e(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.count)
         for c in text {
+            if c.unicodeScalars.contains(where: isControl) { continue }
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -119,5 +121,14 @@ package enum StatusPage {
             }
         }
         return out
+    }
+
+    /// C0 controls but newline and tab, DEL, and C1 controls.
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x0A, 0x09: false
+        case 0x00...0x1F, 0x7F...0x9F: true
+        default: false
+        }
     }
 }

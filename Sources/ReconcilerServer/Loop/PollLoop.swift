@@ -14,6 +14,8 @@ package final class PollLoop: Service, Sendable {
     let notifier: any NotificationSink
     let logger: Logger
     let options: DaemonOptions
+    /// Where `/status` and the page read what runs (nil in tests that do not serve them).
+    let view: StatusView?
     private let budget: Mutex<HealBudget>
     private let fetchFailureNotified = Mutex(false)
     /// The unit file and executable this daemon started from (SelfRestart.swift); nil: not watched.
@@ -26,7 +28,8 @@ package final class PollLoop: Service, Sendable {
         metrics: DaemonMetrics,
         notifier: any NotificationSink,
         logger: Logger,
-        options: DaemonOptions
+        options: DaemonOptions,
+        view: StatusView? = nil
     ) {
         self.engine = engine
         self.wakeup = wakeup
@@ -35,6 +38,7 @@ package final class PollLoop: Service, Sendable {
         self.notifier = notifier
         self.logger = logger
         self.options = options
+        self.view = view
         self.budget = Mutex(HealBudget(limit: options.healBudget, window: options.healWindow))
     }
 
@@ -113,7 +117,7 @@ package final class PollLoop: Service, Sendable {
         }
     }
 
-    /// One poll, then the self-heal check, then the gauges.
+    /// One poll, then a look at the live units (for `/status` and the self-heal), then the gauges.
     func cycle(_ trigger: PollTrigger) async {
         state.update { $0.deploying = true }
         defer { state.update { $0.deploying = false } }
@@ -121,8 +125,12 @@ package final class PollLoop: Service, Sendable {
         record(outcome, trigger: trigger)
         var live: [LiveUnit]?
         if case .busy = outcome {
-        } else if options.heal, !wakeup.isClosed {
-            live = await healCheck()
+        } else if options.heal || view != nil, !wakeup.isClosed {
+            live = await listLive()
+            if let live {
+                view?.observe(live)
+                if options.heal { await heal(live) }
+            }
         }
         updateGauges(live)
     }
@@ -287,15 +295,18 @@ package final class PollLoop: Service, Sendable {
         )
     }
 
-    /// Brings back deployed units whose containers died, within the budget.
-    func healCheck() async -> [LiveUnit]? {
-        let live: [LiveUnit]
+    /// The deployed units and their containers, from one Engine API call.
+    private func listLive() async -> [LiveUnit]? {
         do {
-            live = try await engine.liveUnits()
+            return try await engine.liveUnits()
         } catch {
-            logger.warning("self-heal: cannot list containers", metadata: ["error": "\(error)"])
+            logger.warning("cannot list containers", metadata: ["error": "\(error)"])
             return nil
         }
+    }
+
+    /// Brings back deployed units whose containers died, within the budget.
+    func heal(_ live: [LiveUnit]) async {
         for unit in live {
             guard let reason = HealPolicy.reason(unit) else { continue }
             let now = ContinuousClock.now
@@ -339,7 +350,6 @@ package final class PollLoop: Service, Sendable {
             }
         }
         publishBudget()
-        return live
     }
 
     private func publishBudget() {

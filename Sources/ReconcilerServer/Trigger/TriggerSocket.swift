@@ -14,11 +14,11 @@ package enum TriggerSocket {
     package static func router(wakeup: Wakeup, state: DaemonState) -> Router<DaemonRequestContext> {
         let router = Router(context: DaemonRequestContext.self)
         router.get("/daemon") { _, _ in
-            Reply.json(.ok, (try? StatusRoutes.jsonObject(state.snapshot.masked(by: .shared))) ?? [:], masked: false)
+            Reply.json(.ok, state.snapshot.masked(by: .shared), masked: false)
         }
         router.post("/trigger") { _, _ in
             let fresh = wakeup.request(.trigger)
-            return Reply.json(.accepted, ["accepted": true, "poll": fresh ? "queued" : "already queued"])
+            return Reply.json(.accepted, PollAnswer(accepted: true, poll: fresh ? "queued" : "already queued"))
         }
         return router
     }

@@ -6,7 +6,7 @@ import ReconcilerCore
 package enum WebhookSecret {
     package static func load(_ path: String?) throws -> [UInt8] {
         let create =
-            "Create one with: umask 077; head -c 32 /dev/urandom | base64 > FILE (and give the same value to the forge)."
+            "Create one with: openssl rand -hex 32 > FILE; chmod 600 FILE (and give the same value to the forge)."
         guard let path else {
             throw ReconcilerError(
                 .configuration,
@@ -40,6 +40,15 @@ package enum WebhookSecret {
                 "the webhook secret file \(path) is empty. \(create.replacingOccurrences(of: "FILE", with: path))"
             )
         }
+        guard trimmed.utf8.count >= minimumBytes else {
+            throw ReconcilerError(
+                .configuration,
+                "the webhook secret in \(path) is \(trimmed.utf8.count) bytes; at least \(minimumBytes) are needed to be hard to guess. \(create.replacingOccurrences(of: "FILE", with: path))"
+            )
+        }
         return Array(trimmed.utf8)
     }
+
+    /// The shortest secret the daemon starts with.
+    package static let minimumBytes = 16
 }

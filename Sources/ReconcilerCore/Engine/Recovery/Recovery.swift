@@ -16,7 +16,7 @@ struct Recovery: Sendable {
         for record in try ledger.store.runningDeployments() {
             engine.reporter.report(
                 .warning(
-                    "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.short)) was interrupted (pid \(record.pid) is gone); recovering."
+                    "Deployment #\(record.id) (\(record.trigger) to \(record.toCommit.short)) was interrupted (\(Self.whoStopped(record.pid))); recovering."
                 )
             )
             // Whatever the dead process had started (a `compose up` half-way) finishes before anything else runs.
@@ -39,7 +39,7 @@ struct Recovery: Sendable {
                 )
                 continue
             }
-            let reason = "deployment #\(record.id) was interrupted (pid \(record.pid) died)"
+            let reason = "deployment #\(record.id) was interrupted (\(Self.whoStopped(record.pid)))"
             guard let base = record.fromCommit.flatMap({ try? repository.commit(for: $0.hex) }) else {
                 // Nothing to go back to: the next sync deploys the target again from the start.
                 try ledger.interrupted(record.id, message: "\(reason); no earlier commit to roll back to")
@@ -72,6 +72,14 @@ struct Recovery: Sendable {
                 )
             }
         }
+    }
+
+    /// Who left the deployment running: a process that is gone, or (the same pid as this one, after a restart or
+    /// an abandoned step) an earlier run of this process id, never "gone" while it is the one asking.
+    static func whoStopped(_ pid: Int32) -> String {
+        pid == getpid()
+            ? "it was started under pid \(pid), this process's id now, by a run that stopped before it finished"
+            : "pid \(pid) is gone"
     }
 
     /// What the dead run touched: its apply steps. A rollback killed half-way only re-applied some of those, so
