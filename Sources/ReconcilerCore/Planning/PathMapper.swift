@@ -91,7 +91,8 @@ private struct ImpactBuilder {
     mutating func map(_ path: String, on side: Side, newUnits: UnitSet) {
         seen.insert(path)
         if path == side.systemRoot || path.hasPrefix(side.systemRoot + "/") {
-            affect(UnitID.system, by: path)
+            // A host that switches no system (`hosts.<name>` without `system`) has no system step to affect.
+            if newUnits.hasSystem { affect(UnitID.system, by: path) }
             // nixos/modules/services/<svc>/** also touches every unit of <svc> in T (its user, dirs, groups).
             let modules = side.systemRoot + "/modules/services/"
             if path.hasPrefix(modules) {
