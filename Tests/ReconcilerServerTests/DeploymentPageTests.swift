@@ -117,7 +117,7 @@ struct DeploymentPageTests {
 
         let record = try #require(try store.deployment(id))
         let page = StatusPage.render(
-            report: try await RecordingEngine().status(),
+            report: try await RecordingEngine().status(live: nil),
             daemon: daemon.state.snapshot,
             history: [record]
         )
