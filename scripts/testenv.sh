@@ -265,9 +265,17 @@ start_engine() {
 # The image every test fixture runs: busybox-static plus the applets the fixtures use.
 ensure_image() {
     local host=$1
-    DOCKER_HOST=$host docker image inspect "$TEST_IMAGE" >/dev/null 2>&1 && return
+    # The image's layout version: an image built by an older testenv (its root directory 0700, so no user but root
+    # could run anything in it) is built again.
+    local layout=2
+    [[ $(DOCKER_HOST=$host docker image inspect -f '{{index .Config.Labels "reconciler.test-image"}}' "$TEST_IMAGE" \
+        2>/dev/null) == "$layout" ]] && return
+    DOCKER_HOST=$host docker image rm -f "$TEST_IMAGE" >/dev/null 2>&1 || true
     local root applet
     root=$(mktemp -d)
+    # mktemp makes the directory 0700; it becomes the image's `/`, which containers running as a service's user must
+    # be able to enter.
+    chmod 0755 "$root"
     mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root" "$root/var/www"
     chmod 1777 "$root/tmp"
     cp /bin/busybox "$root/bin/busybox"
@@ -283,7 +291,7 @@ ensure_image() {
     printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
     printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
     if ! tar -C "$root" -c . | DOCKER_HOST=$host docker import \
-        -c 'ENV PATH=/bin' -c 'CMD ["sh"]' - "$TEST_IMAGE" >/dev/null 2>"$STATE/import.log"; then
+        -c 'ENV PATH=/bin' -c 'CMD ["sh"]' -c "LABEL reconciler.test-image=$layout" - "$TEST_IMAGE" >/dev/null 2>"$STATE/import.log"; then
         rm -rf "$root"
         cat "$STATE/import.log" >&2
         die "docker import of $TEST_IMAGE failed"

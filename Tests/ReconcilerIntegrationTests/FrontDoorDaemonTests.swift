@@ -169,6 +169,7 @@ struct FrontDoorDaemonTests {
                   app:
                     image: \(DockerRig.testImage)
                     command: ["sh", "-c", "exec sleep 3600"]
+                    user: "65534:65534"
                     network_mode: none
                     stop_signal: SIGKILL
                     labels:

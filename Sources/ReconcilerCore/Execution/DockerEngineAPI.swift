@@ -118,27 +118,25 @@ package struct DockerEngineAPI: Sendable {
     private func containers(labelled label: String) throws -> [EngineContainer] {
         let filters = #"{"label":["\#(label)"]}"#
         let query = filters.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try Self.parseContainers(get("/containers/json?all=1&filters=\(query)", named: "/containers/json"))
+    }
+
+    /// The body of a `GET` the engine answered 200; `named` is how an error names the request.
+    private func get(_ path: String, named: String) throws -> Data {
         requests.add()
-        let response = try client.send(method: "GET", path: "/containers/json?all=1&filters=\(query)")
+        let response = try client.send(method: "GET", path: path)
         guard response.status == 200 else {
             throw WireHTTPError(
                 endpoint: client.endpoint.description,
-                message: "GET /containers/json answered \(response.status): \(response.text.prefix(200))"
+                message: "GET \(named) answered \(response.status): \(response.text.prefix(200))"
             )
         }
-        return try Self.parseContainers(response.body)
+        return response.body
     }
 
     /// The restart policy (`no`, `always`, `unless-stopped`, `on-failure`) of one container.
     package func restartPolicy(of id: String) throws -> String {
-        requests.add()
-        let response = try client.send(method: "GET", path: "/containers/\(id)/json")
-        guard response.status == 200 else {
-            throw WireHTTPError(
-                endpoint: client.endpoint.description,
-                message: "GET /containers/\(id.prefix(12))/json answered \(response.status)"
-            )
-        }
+        let body = try get("/containers/\(id)/json", named: "/containers/\(id.prefix(12))/json")
         struct Inspect: Decodable {
             struct HostConfig: Decodable {
                 struct RestartPolicy: Decodable { let Name: String? }
@@ -146,7 +144,7 @@ package struct DockerEngineAPI: Sendable {
             }
             let HostConfig: HostConfig?
         }
-        let inspect = try JSONDecoder().decode(Inspect.self, from: response.body)
+        let inspect = try JSONDecoder().decode(Inspect.self, from: body)
         let name = inspect.HostConfig?.RestartPolicy?.Name ?? ""
         return name.isEmpty ? "no" : name
     }
@@ -154,15 +152,7 @@ package struct DockerEngineAPI: Sendable {
     /// The engine's Swarm role from `GET /info`: what `docker info --format '{{.Swarm.LocalNodeState}}
     /// {{.Swarm.ControlAvailable}}'` prints, without starting a process.
     package func swarmRole() throws -> SwarmRole {
-        requests.add()
-        let response = try client.send(method: "GET", path: "/info")
-        guard response.status == 200 else {
-            throw WireHTTPError(
-                endpoint: client.endpoint.description,
-                message: "GET /info answered \(response.status): \(response.text.prefix(200))"
-            )
-        }
-        return try Self.parseSwarmRole(response.body)
+        try Self.parseSwarmRole(get("/info", named: "/info"))
     }
 
     package static func parseSwarmRole(_ data: Data) throws -> SwarmRole {
