@@ -21,14 +21,7 @@ package struct ComposeDriver: ServiceDriver {
     /// `services.compose`, with `docker compose` run as its plugin binary when the docker CLI would find one
     /// (``ComposePlugin``).
     private static func composeCommand(_ context: DriverContext) -> [String] {
-        ComposePlugin.command(for: context.compose, environment: environment(context))
-    }
-
-    /// The environment the driver's commands run with: the reconciler's own, with the context's additions.
-    private static func environment(_ context: DriverContext) -> [String: String] {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(context.environment) { _, new in new }
-        return environment
+        ComposePlugin.command(for: context.compose, environment: context.processEnvironment)
     }
 
     package func validate(
@@ -63,7 +56,7 @@ package struct ComposeDriver: ServiceDriver {
         -> [ComposeContainer]
     {
         if Self.speaksToDockerEngine(context) {
-            let api = Self.engineAPI(context)
+            let api = context.engineAPI
             let project = unit.projectName
             // One request to the engine (the health gate asks every 100 ms); Compose's `ps` only if it cannot answer.
             if let listed = try? await Task.detached(operation: { try api.containers(ofProject: project) }).value {
@@ -80,15 +73,10 @@ package struct ComposeDriver: ServiceDriver {
     }
 
     /// Whether `services.compose` is Docker's own (`docker compose`, `docker-compose`), so the engine it drives is the
-    /// one ``engineAPI(_:)`` reaches; another tool's engine may be elsewhere.
+    /// one ``DriverContext/engineAPI`` reaches; another tool's engine may be elsewhere.
     private static func speaksToDockerEngine(_ context: DriverContext) -> Bool {
         guard let tool = context.compose.first.map({ URL(fileURLWithPath: $0).lastPathComponent }) else { return false }
         return tool == "docker" || tool == "docker-compose"
-    }
-
-    /// The Docker Engine API under the environment the driver's commands get (`DOCKER_HOST`, else the default socket).
-    private static func engineAPI(_ context: DriverContext) -> DockerEngineAPI {
-        DockerEngineAPI.fromEnvironment(environment(context), timeout: .seconds(10))
     }
 
     package func outage(_ context: DriverContext) async -> String? {
@@ -107,7 +95,7 @@ package struct ComposeDriver: ServiceDriver {
 
     /// One `/_ping` to the engine: no `compose version` process (it costs a tenth of a second or more).
     package func quickOutage(_ context: DriverContext) async -> String? {
-        let api = Self.engineAPI(context)
+        let api = context.engineAPI
         do {
             let response = try api.client.send(method: "GET", path: "/_ping")
             if response.status == 200 { return nil }

@@ -24,6 +24,19 @@ package struct DriverContext: Sendable {
         self.onLine = onLine
     }
 
+    /// The environment the driver's commands run with: the reconciler's own, with the context's additions.
+    package var processEnvironment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(self.environment) { _, new in new }
+        return environment
+    }
+
+    /// The Docker Engine API under that environment (`DOCKER_HOST`, else the default socket): the engine the
+    /// drivers' `docker` commands reach.
+    package var engineAPI: DockerEngineAPI {
+        DockerEngineAPI.fromEnvironment(processEnvironment, timeout: .seconds(10))
+    }
+
     /// The same context with another output sink.
     package func echoing(_ onLine: (@Sendable (String) -> Void)?) -> DriverContext {
         var copy = self

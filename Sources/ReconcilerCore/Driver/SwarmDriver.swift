@@ -346,9 +346,7 @@ package struct SwarmDriver: ServiceDriver {
     /// The same question through the Engine API (`GET /info`): no `docker info` process before each deploy. Only when
     /// the API cannot answer does it fall back to ``outage(_:)``.
     package func quickOutage(_ context: DriverContext) async -> String? {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(context.environment) { _, new in new }
-        let api = DockerEngineAPI.fromEnvironment(environment, timeout: .seconds(10))
+        let api = context.engineAPI
         guard let role = try? await Task.detached(operation: { try api.swarmRole() }).value else {
             return await outage(context)
         }
